@@ -1,0 +1,232 @@
+"""Evaluate a `Condition` against a request, with three-valued logic.
+
+A condition is True, False or None (unknown). Unknown comes from an `Opaque` node, from a
+regex that cannot be evaluated faithfully, or from a field an earlier step rewrote; the reasons
+are collected so the simulator can say what it could not verify. `All`/`Any`/`Not` follow
+Kleene logic, so a definite answer survives an unknown term whenever it can (False AND
+unknown is False).
+
+A field that is absent makes a match fail, as in HAProxy, where a sample fetch that finds
+nothing never matches (so `!{ hdr(user-agent) -m found }` is how a missing header is
+tested).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from urllib.parse import unquote
+
+from linter.model import All, Any, Condition, FieldKind, HTTP_FIELDS, Location, Match, MatchOp, Not, Opaque
+from linter.model import Field
+from linter.probes import Request
+from linter.regexes import Untranslatable, compile_vendor_regex
+
+Tri = bool | None
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """Why a condition could not be decided."""
+
+    reason: str
+    location: Location | None
+
+
+@dataclass
+class Context:
+    """What a condition is evaluated against: the request as this hop sees it."""
+
+    request: Request
+    http_visible: bool = True
+    tainted: dict[tuple[FieldKind, str | None], Location] = field(default_factory=dict)
+    unknowns: list[Unknown] = field(default_factory=list)
+
+
+def _query_params(query: str | None, name: str, case_sensitive: bool, delimiter: str | None) -> list[str]:
+    if query is None:
+        return []
+    separators = "&;" + (delimiter or "")
+    values: list[str] = []
+    start = 0
+    wanted = name if case_sensitive else name.lower()
+    for index in range(len(query) + 1):
+        if index < len(query) and query[index] not in separators:
+            continue
+        pair = query[start:index]
+        start = index + 1
+        key, equals, value = pair.partition("=")
+        if not equals:
+            continue
+        if (key if case_sensitive else key.lower()) == wanted:
+            values.append(value)
+    return values
+
+
+def _header_values(request: Request, item: Field) -> list[str]:
+    lines = request.header_lines(item.name or "")
+    if not item.split_commas:
+        return lines
+    return [part.strip() for line in lines for part in line.split(",")]
+
+
+def extract(item: Field, context: Context) -> list[str] | None:
+    """The field's values in this request; None when the hop cannot see the field at all."""
+    request = context.request
+    if item.kind in HTTP_FIELDS and not context.http_visible:
+        return []
+    kind = item.kind
+    if kind is FieldKind.PATH:
+        return [request.path]
+    if kind is FieldKind.URL:
+        return [request.url]
+    if kind is FieldKind.QUERY:
+        return [] if request.query is None else [request.query]
+    if kind is FieldKind.QUERY_PARAM:
+        return _query_params(request.query, item.name or "", item.name_case_sensitive, item.delimiter)
+    if kind is FieldKind.HEADER:
+        return _header_values(request, item)
+    if kind is FieldKind.HEADER_COUNT:
+        return [str(len(_header_values(request, item)))]
+    if kind is FieldKind.HOST:
+        host = request.host
+        return [] if host is None else [host.rsplit(":", 1)[0].lower()]
+    if kind is FieldKind.SNI:
+        return [] if request.sni is None else [request.sni]
+    if kind is FieldKind.METHOD:
+        return [request.method]
+    if kind is FieldKind.SRC:
+        return [request.src_address]
+    if kind is FieldKind.DST_PORT:
+        return [] if request.dst_port is None else [str(request.dst_port)]
+    if kind is FieldKind.TLS:
+        return ["1" if request.tls else "0"]
+    if kind is FieldKind.HTTP_VERSION:
+        return [request.http_version]
+    return None
+
+
+def _transform(value: str, transforms: tuple[str, ...]) -> str:
+    for name in transforms:
+        if name == "lower":
+            value = value.lower()
+        elif name == "upper":
+            value = value.upper()
+        elif name == "url_dec":
+            value = unquote(value)
+    return value
+
+
+def _in_range(number: int, spec: str) -> bool:
+    low, _, high = spec.partition(":")
+    if not _:
+        return number == int(spec)
+    return (not low or number >= int(low)) and (not high or number <= int(high))
+
+
+def _word_match(value: str, pattern: str, delimiter: str) -> bool:
+    core = pattern.strip(delimiter)
+    if not core:
+        return False
+    return f"{delimiter}{core}{delimiter}" in f"{delimiter}{value}{delimiter}"
+
+
+def _match_value(match: Match, value: str, context: Context) -> Tri:
+    op = match.op
+    if op is MatchOp.INT or op is MatchOp.LEN:
+        try:
+            number = len(value) if op is MatchOp.LEN else int(value)
+        except ValueError:
+            return False
+        return any(_in_range(number, spec) for spec in match.values)
+    if op is MatchOp.BOOL:
+        return value not in ("", "0")
+    if op is MatchOp.IP:
+        try:
+            address = ipaddress.ip_address(value)
+        except ValueError:
+            return False
+        return any(address in ipaddress.ip_network(spec, strict=False) for spec in match.values)
+    if op is MatchOp.REGEX:
+        verdict: Tri = False
+        for pattern in match.values:
+            compiled = compile_vendor_regex(pattern, match.case_sensitive, match.regex_dialect)
+            if isinstance(compiled, Untranslatable):
+                context.unknowns.append(Unknown(f"regex {pattern!r}: {compiled.reason}", match.location))
+                verdict = None
+            elif compiled.search(value):
+                return True
+        return verdict
+    subject = value if match.case_sensitive else value.lower()
+    for pattern in match.values:
+        wanted = pattern if match.case_sensitive else pattern.lower()
+        if op is MatchOp.EQUALS and subject == wanted:
+            return True
+        if op is MatchOp.PREFIX and subject.startswith(wanted):
+            return True
+        if op is MatchOp.SUFFIX and subject.endswith(wanted):
+            return True
+        if op is MatchOp.CONTAINS and wanted in subject:
+            return True
+        if op is MatchOp.DIR and _word_match(subject, wanted, "/"):
+            return True
+        if op is MatchOp.DOM and _word_match(subject, wanted, "."):
+            return True
+    return False
+
+
+def evaluate_match(match: Match, context: Context) -> Tri:
+    kind, name = match.field.kind, (match.field.name or "").lower() or None
+    rewritten_at = context.tainted.get((kind, name)) or context.tainted.get((kind, None))
+    if rewritten_at is not None:
+        context.unknowns.append(
+            Unknown(f"{match.field.describe()} was rewritten at line {rewritten_at.line} before this test", match.location)
+        )
+        return None
+    values = extract(match.field, context)
+    if values is None:
+        context.unknowns.append(Unknown(f"field {match.field.describe()} is not modelled", match.location))
+        return None
+    if not values:
+        return False
+    if match.op is MatchOp.EXISTS:
+        return True
+    result: Tri = False
+    for value in values:
+        outcome = _match_value(match, _transform(value, match.transforms), context)
+        if outcome:
+            return True
+        if outcome is None:
+            result = None
+    return result
+
+
+def evaluate(condition: Condition, context: Context) -> Tri:
+    """Kleene evaluation of `condition`; unknowns are recorded in `context.unknowns`."""
+    if isinstance(condition, Match):
+        return evaluate_match(condition, context)
+    if isinstance(condition, All):
+        result: Tri = True
+        for term in condition.terms:
+            value = evaluate(term, context)
+            if value is False:
+                return False
+            if value is None:
+                result = None
+        return result
+    if isinstance(condition, Any):
+        result = False
+        for term in condition.terms:
+            value = evaluate(term, context)
+            if value is True:
+                return True
+            if value is None:
+                result = None
+        return result
+    if isinstance(condition, Not):
+        value = evaluate(condition.term, context)
+        return None if value is None else not value
+    if isinstance(condition, Opaque):
+        context.unknowns.append(Unknown(condition.reason, condition.location))
+        return None
+    raise TypeError(f"not a condition: {condition!r}")

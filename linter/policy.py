@@ -1,0 +1,149 @@
+"""Policy packs: the Exchange heartbeat values and the apps to block or let through.
+
+A pack is YAML (read with ruamel.yaml's safe loader). The built-in pack ships with easlint and
+is checked against `schemas/policy-pack.schema.json` by the test suite, so a normal run does
+not pay jsonschema's import cost; a pack from anywhere else is validated when loaded.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+
+class PolicyError(Exception):
+    """A policy pack that cannot be used; the message names the file and, if known, the line."""
+
+
+@dataclass(frozen=True)
+class Heartbeat:
+    """Exchange ActiveSync heartbeat settings and the margin easlint adds on top."""
+
+    min_interval: int = 60
+    max_interval: int = 3540
+    sample_size: int = 200
+    alert_threshold: int = 540
+    margin: int = 60
+    source: str = "built-in policy pack exchange-default"
+
+    @property
+    def required_seconds(self) -> int:
+        """Every idle timer on the Ping path must last at least this long."""
+        return self.max_interval + self.margin
+
+
+@dataclass(frozen=True)
+class BlockedApp:
+    name: str
+    user_agents: tuple[str, ...] = ()
+    device_types: tuple[str, ...] = ()
+    query_tokens: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AllowedClient:
+    name: str
+    user_agent: str
+    device_type: str
+    forms: tuple[str, ...] = ("plain",)
+
+
+@dataclass(frozen=True)
+class Policy:
+    name: str
+    heartbeat: Heartbeat
+    blocked_apps: tuple[BlockedApp, ...]
+    allowed_clients: tuple[AllowedClient, ...]
+    source: str
+
+    def blocked_app(self, name: str) -> BlockedApp | None:
+        wanted = name.casefold()
+        return next((app for app in self.blocked_apps if app.name.casefold() == wanted), None)
+
+    def allowed_client(self, name: str) -> AllowedClient | None:
+        wanted = name.casefold()
+        return next((c for c in self.allowed_clients if c.name.casefold() == wanted), None)
+
+
+BUILTIN_PACK = "exchange-default"
+
+
+def _read_yaml(text: str, source: str) -> object:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    try:
+        return YAML(typ="safe", pure=True).load(text)
+    except MarkedYAMLError as error:
+        mark = error.problem_mark
+        where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else source
+        raise PolicyError(f"{where}: invalid YAML: {error.problem}") from None
+    except YAMLError as error:
+        raise PolicyError(f"{source}: invalid YAML: {error}") from None
+
+
+def validate_pack(data: object, source: str) -> None:
+    """Raise PolicyError unless `data` fits the policy pack schema."""
+    import jsonschema
+
+    schema = json.loads(resources.files("linter").joinpath("schemas/policy-pack.schema.json").read_text())
+    errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(data), key=lambda e: list(e.path))
+    if errors:
+        first = errors[0]
+        where = "/".join(str(part) for part in first.path) or "(top level)"
+        raise PolicyError(f"{source}: {where}: {first.message}")
+
+
+def _build(data: dict, source: str) -> Policy:
+    exchange = data.get("exchange", {})
+    heartbeat = Heartbeat(
+        min_interval=exchange.get("min_heartbeat_interval", 60),
+        max_interval=exchange.get("max_heartbeat_interval", 3540),
+        sample_size=exchange.get("heartbeat_sample_size", 200),
+        alert_threshold=exchange.get("heartbeat_alert_threshold", 540),
+        margin=exchange.get("margin", 60),
+        source=f"policy pack {data['name']} ({source})",
+    )
+    apps = data.get("apps", {})
+    blocked = tuple(
+        BlockedApp(
+            name=app["name"],
+            user_agents=tuple(app.get("user_agents", ())),
+            device_types=tuple(app.get("device_types", ())),
+            query_tokens=tuple(app.get("query_tokens", ())),
+        )
+        for app in apps.get("block", ())
+    )
+    allowed = tuple(
+        AllowedClient(
+            name=client["name"],
+            user_agent=client["user_agent"],
+            device_type=client["device_type"],
+            forms=tuple(client.get("forms", ("plain",))),
+        )
+        for client in apps.get("allow", ())
+    )
+    return Policy(data["name"], heartbeat, blocked, allowed, source)
+
+
+def builtin_pack_text(name: str = BUILTIN_PACK) -> str:
+    return resources.files("policies").joinpath(f"packs/{name}.yaml").read_text(encoding="utf-8")
+
+
+def load_builtin(name: str = BUILTIN_PACK) -> Policy:
+    """The pack shipped with easlint (validated by the test suite, not at every run)."""
+    source = f"policies/packs/{name}.yaml"
+    return _build(_read_yaml(builtin_pack_text(name), source), source)
+
+
+def load_pack_file(path: Path) -> Policy:
+    """A user-supplied pack, validated against the schema."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise PolicyError(f"{path}: cannot read policy pack: {error.strerror}") from None
+    data = _read_yaml(text, str(path))
+    validate_pack(data, str(path))
+    return _build(data, str(path))

@@ -1,0 +1,126 @@
+"""Cut HAProxy configuration lines into words the way HAProxy 2.6 does (manual section 2.2).
+
+A backslash escapes a space, `#`, `\\` and quotes (and `$`, inside double quotes only, which
+the real binary does although the manual's table says otherwise), and `\\n`, `\\r`, `\\t`,
+`\\xNN` give control characters; any other backslash pair is kept as written (so `\\d` reaches a
+regex intact). Double quotes protect spaces, `#` and single quotes and expand environment
+variables; single quotes protect everything. An unquoted `#` starts a comment. There are no
+continuation lines: a trailing backslash is a word of its own, as HAProxy reads it.
+
+Environment variables cannot be known at lint time, so a word that uses one keeps the
+`${NAME}` text and lists the names in `Word.env`; callers treat such values as unknown.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_HEX = re.compile(r"[0-9A-Fa-f]{2}")
+_ESCAPABLE = frozenset(" \t#\\'\"")
+_CONTROL_ESCAPES = {"n": "\n", "r": "\r", "t": "\t"}
+
+
+class LexError(Exception):
+    def __init__(self, message: str, column: int) -> None:
+        super().__init__(message)
+        self.column = column
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    text: str
+    column: int  # 1-based column where the word starts
+    quoted: bool = False  # any part was quoted or escaped: never a keyword such as `if`
+    env: tuple[str, ...] = ()
+
+
+def _env_reference(line: str, index: int) -> tuple[str, str, int] | None:
+    """Parse `$NAME` or `${NAME...}` at `index`; return (name, literal text, next index)."""
+    if line.startswith("${", index):
+        end = line.find("}", index + 2)
+        if end < 0:
+            return None
+        inner = line[index + 2 : end]
+        name = _ENV_NAME.match(inner)
+        if not name:
+            return None
+        return name.group(0), line[index : end + 1], end + 1
+    name = _ENV_NAME.match(line, index + 1)
+    if not name:
+        return None
+    return name.group(0), "${" + name.group(0) + "}", name.end()
+
+
+def split_words(line: str) -> list[Word]:
+    """The words of one configuration line, comments removed."""
+    words: list[Word] = []
+    index = 0
+    length = len(line)
+    while True:
+        while index < length and line[index] in " \t":
+            index += 1
+        if index >= length or line[index] == "#":
+            return words
+        start = index
+        parts: list[str] = []
+        quoted = False
+        env: list[str] = []
+        quote: str | None = None
+        quote_start = 0
+        while index < length:
+            char = line[index]
+            if quote == "'":
+                if char == "'":
+                    quote = None
+                else:
+                    parts.append(char)
+                index += 1
+                continue
+            if char == "\\":
+                nxt = line[index + 1] if index + 1 < length else ""
+                if nxt and (nxt in _ESCAPABLE or (nxt == "$" and quote == '"')):
+                    parts.append(nxt)
+                    quoted = True
+                    index += 2
+                elif nxt in _CONTROL_ESCAPES and nxt:
+                    parts.append(_CONTROL_ESCAPES[nxt])
+                    quoted = True
+                    index += 2
+                elif nxt == "x" and _HEX.match(line, index + 2):
+                    parts.append(chr(int(line[index + 2 : index + 4], 16)))
+                    quoted = True
+                    index += 4
+                else:
+                    parts.append(char)
+                    index += 1
+                continue
+            if quote == '"':
+                if char == '"':
+                    quote = None
+                    index += 1
+                    continue
+                if char == "$":
+                    reference = _env_reference(line, index)
+                    if reference:
+                        name, literal, index = reference
+                        env.append(name)
+                        parts.append(literal)
+                        continue
+                parts.append(char)
+                index += 1
+                continue
+            if char in "'\"":
+                quote = char
+                quote_start = index
+                quoted = True
+                index += 1
+                continue
+            if char in " \t" or char == "#":
+                break
+            parts.append(char)
+            index += 1
+        if quote is not None:
+            raise LexError(f"unmatched quote at position {quote_start + 1}", quote_start + 1)
+        words.append(Word("".join(parts), start + 1, quoted, tuple(env)))
