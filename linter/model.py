@@ -48,7 +48,8 @@ class Timer:
     """One idle timer that a held-open ActiveSync Ping must outlast.
 
     `seconds=None` means unbounded. `explicit=False` marks a vendor default the configuration
-    never wrote; then `location` points at the object the default applies to. `replaces` lists
+    never wrote; then `location` points at the object the default applies to. A value written in
+    another object (a defaults section, a parent profile) names it in `inherited_from`. `replaces` lists
     kinds this timer supersedes on the same path (HAProxy's `timeout tunnel` replaces both
     client and server timeouts in TCP mode), so the simulator can apply it without knowing
     the vendor.
@@ -63,6 +64,7 @@ class Timer:
     applies_to: str
     raw: str | None = None
     replaces: tuple[TimerKind, ...] = ()
+    inherited_from: str | None = None  # the object the value is written in, when not `applies_to`
 
 
 class FieldKind(str, enum.Enum):

@@ -1,5 +1,8 @@
-"""Run a probe through a device: which listener takes it, which step decides, which pool it
-lands on, and which idle timers govern the held-open request on each leg.
+"""Run a probe through a device: which step of the listener decides, which pool it lands on,
+and which idle timers govern the held-open request on each leg.
+
+The caller names the entry point (listener and bind) rather than letting an address select
+it, because HAProxy and others can bind the same port in several listeners (SO_REUSEPORT).
 
 Steps run in the order the parser gave (the vendor's real evaluation order). An `allow` ends
 only its own phase; a `deny` or `redirect` ends the request; a `route` leaves the listener for
@@ -17,7 +20,7 @@ from dataclasses import dataclass, field
 
 from linter.matching import Context, Unknown, evaluate
 from linter.model import ActionKind, Bind, Device, FieldKind, Listener, Location, Pool, Step, Timer, TimerKind
-from linter.probes import Probe, Request
+from linter.probes import Probe
 
 MAX_BRANCHES = 64
 
@@ -119,26 +122,6 @@ class _State:
             tainted=dict(self.tainted),
             assumptions=list(self.assumptions),
         )
-
-
-def _port_matches(bind: Bind, port: int | None) -> bool:
-    if bind.port is None or port is None:
-        return False
-    return bind.port <= port <= (bind.port_end or bind.port)
-
-
-def select_listener(device: Device, request: Request) -> tuple[Listener, Bind] | None:
-    """The listener and bind that accept the request: an exact address beats a wildcard."""
-    wildcard: tuple[Listener, Bind] | None = None
-    for listener in device.listeners:
-        for bind in listener.binds:
-            if not _port_matches(bind, request.dst_port):
-                continue
-            if bind.address is not None and bind.address == request.dst_address:
-                return listener, bind
-            if bind.address is None and wildcard is None:
-                wildcard = listener, bind
-    return wildcard
 
 
 def effective_timers(listener: Listener, pool: Pool | None, overrides: dict[TimerKind, Timer]) -> tuple[Timer, ...]:
@@ -266,7 +249,9 @@ class _Simulation:
             self._finish(state, Verdict.NOT_SERVED, None, None, None)
             return
         state.trace.append(TraceEvent(f"enters {pool.object_path}", pool.location))
-        self.walk(pool.steps, 0, state, pool)
+        # An object that is both listener and pool (HAProxy `listen`) runs its rules once.
+        steps = () if pool.object_path == self.listener.object_path else pool.steps
+        self.walk(steps, 0, state, pool)
 
     def _end_of_steps(self, state: _State, pool: Pool | None) -> None:
         if pool is not None:
@@ -295,11 +280,3 @@ def simulate_on(device: Device, listener: Listener, bind: Bind | None, probe: Pr
     branches = simulation.branches[-1:] + simulation.branches[:-1]
     return Outcome(probe, listener, bind, tuple(branches))
 
-
-def simulate(device: Device, probe: Probe) -> Outcome:
-    """Run `probe` through `device`, entering at the listener its destination selects."""
-    selected = select_listener(device, probe.request)
-    if selected is None:
-        return Outcome(probe, None, None, ())
-    listener, bind = selected
-    return simulate_on(device, listener, bind, probe)

@@ -71,12 +71,13 @@ def _timer(kind: TimerKind, name: str, setting: TimeoutSetting | None, owner: st
     if setting is None:
         return Timer(kind, None, label, f"{label} is not set: HAProxy applies no timeout (it warns about missing timeouts at start-up)",
                      False, owner_location, owner)
-    where = setting.section if setting.section == owner else f"{setting.section}, inherited by {owner}"
-    if setting.milliseconds == 0:
-        source = f"{label} 0 in {where} (line {setting.location.line}): 0 disables the timeout"
-        return Timer(kind, None, label, source, True, setting.location, owner, setting.raw, replaces)
+    inherited_from = None if setting.section == owner else setting.section
+    where = f"{setting.section}, inherited by {owner}" if inherited_from else owner
+    seconds = None if setting.milliseconds == 0 else setting.milliseconds / 1000
     source = f"{label} {setting.raw} in {where} (line {setting.location.line})"
-    return Timer(kind, setting.milliseconds / 1000, label, source, True, setting.location, owner, setting.raw, replaces)
+    if seconds is None:
+        source += ": 0 disables the timeout"
+    return Timer(kind, seconds, label, source, True, setting.location, owner, setting.raw, replaces, inherited_from)
 
 
 def listener_timers(http_mode: bool, timeouts: dict[str, TimeoutSetting], owner: str, location: Location) -> tuple[Timer, ...]:

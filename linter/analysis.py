@@ -1,0 +1,110 @@
+"""Every probe through every ActiveSync entry point of a device, once, for all rules to read.
+
+An entry point is a listener the scope marks, one of its binds (one per port and TLS flag),
+and a Host name it routes on. An outcome is kept when it lands, or was heading, on an Exchange
+pool, or when its routing cannot be known; outcomes on other pools belong to other services.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from linter.model import Bind, Device, Listener, Pool, Timer
+from linter.policy import Policy
+from linter.probes import Probe, ProbeForm, Role, build_probes
+from linter.scope import Scope, find_scope, host_variants
+from linter.simulate import Branch, Outcome, simulate_on
+
+SIMULATED_FORMS = (ProbeForm.PLAIN, ProbeForm.CASE, ProbeForm.UA_ONLY, ProbeForm.DEVICETYPE_ONLY)
+
+
+@dataclass(frozen=True)
+class PathTimer:
+    """A timer on the path of a held-open Ping, with the listener and pool it was seen on."""
+
+    timer: Timer
+    listener: Listener
+    pool: Pool | None
+
+
+@dataclass(eq=False)
+class Analysis:
+    device: Device
+    policy: Policy
+    scope: Scope
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    @property
+    def has_activesync_path(self) -> bool:
+        return bool(self.outcomes)
+
+    def on_path(self, outcome: Outcome) -> list[Branch]:
+        """The branches of an outcome that land (or were heading) on an Exchange pool."""
+        return [branch for branch in outcome.branches if self.scope.is_exchange_pool(branch.pool)]
+
+    @cached_property
+    def objects_on_path(self) -> frozenset[str]:
+        paths = set()
+        for outcome in self.outcomes:
+            if outcome.listener:
+                paths.add(outcome.listener.object_path)
+            for branch in self.on_path(outcome):
+                pool = self.device.pool(branch.pool)
+                if pool:
+                    paths.add(pool.object_path)
+        return frozenset(paths)
+
+    @cached_property
+    def path_timers(self) -> list[PathTimer]:
+        """Each distinct timer that governs a Ping on the way to Exchange."""
+        seen: dict[tuple, PathTimer] = {}
+        for outcome in self.outcomes:
+            for branch in self.on_path(outcome):
+                for timer in branch.timers:
+                    key = (timer.setting, timer.applies_to, timer.location, timer.seconds)
+                    if key not in seen and outcome.listener is not None:
+                        seen[key] = PathTimer(timer, outcome.listener, self.device.pool(branch.pool))
+        return list(seen.values())
+
+    def select(self, role: Role | None = None, form: ProbeForm | None = None, client: str | None = None) -> list[Outcome]:
+        return [
+            outcome for outcome in self.outcomes
+            if (role is None or outcome.probe.role is role)
+            and (form is None or outcome.probe.form is form)
+            and (client is None or outcome.probe.client == client)
+        ]
+
+
+def entry_binds(listener: Listener) -> list[Bind]:
+    """One bind per port and TLS flag: further addresses on the same port behave the same."""
+    chosen: dict[tuple[int, bool], Bind] = {}
+    for bind in listener.binds:
+        if bind.port is not None:
+            chosen.setdefault((bind.port, bind.tls), bind)
+    return list(chosen.values())
+
+
+def probes_at(listener: Listener, bind: Bind, probes: tuple[Probe, ...]) -> list[Probe]:
+    """The probes as they arrive at one bind of a listener, once per Host name."""
+    arriving = []
+    for host in host_variants(listener):
+        for probe in probes:
+            request = probe.request.arriving_at(bind.address, bind.port, bind.tls).with_host(host)
+            arriving.append(probe.retarget(request))
+    return arriving
+
+
+def analyze(device: Device, policy: Policy) -> Analysis:
+    scope = find_scope(device)
+    analysis = Analysis(device, policy, scope)
+    probes = tuple(probe for probe in build_probes(policy) if probe.form in SIMULATED_FORMS)
+    for listener in device.listeners:
+        if listener.object_path not in scope.listeners:
+            continue
+        for bind in entry_binds(listener):
+            for probe in probes_at(listener, bind, probes):
+                outcome = simulate_on(device, listener, bind, probe)
+                if analysis.on_path(outcome) or any(branch.routing_unknown for branch in outcome.branches):
+                    analysis.outcomes.append(outcome)
+    return analysis

@@ -1,0 +1,210 @@
+"""The `easlint` command.
+
+    easlint [check] [PATHS...]        lint configuration files (the default command)
+    easlint trace FILE --app NAME     show how each request form of an app goes through a device
+    easlint model FILE                print the normalized model as JSON
+    easlint rules                     list the rules
+    easlint explain RULE              print a rule's documentation
+
+Exit codes: 0 nothing at or above --fail-on; 1 findings at or above it (parse errors are
+findings); 2 usage, configuration or I/O error; 3 internal error (a bug in easlint).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from importlib import resources
+from pathlib import Path
+
+from linter import __version__
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+COMMANDS = ("check", "trace", "model", "rules", "explain")
+FAIL_ON = ("error", "warning", "info", "never")
+
+
+class UsageError(Exception):
+    """A problem with how easlint was called or configured (exit code 2)."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="easlint",
+        description="Lint load balancer, proxy and firewall configs in front of Microsoft Exchange: Direct Push "
+                    "timers and third-party ActiveSync app blocking.",
+    )
+    parser.add_argument("--version", action="version", version=f"easlint {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    check = commands.add_parser("check", help="lint configuration files (default)")
+    check.add_argument("paths", nargs="*", default=["."], metavar="PATH", help="files or directories (default: .)")
+    check.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    check.add_argument("--output", metavar="FILE", help="write the report to FILE instead of standard output")
+    check.add_argument("--select", action="append", metavar="RULE", help="only these rules (id, name or id prefix); repeatable")
+    check.add_argument("--ignore", action="append", metavar="RULE", help="skip these rules (id, name or id prefix); repeatable")
+    check.add_argument("--fail-on", choices=FAIL_ON, default="error",
+                       help="exit 1 when a finding has this severity or worse (default: error)")
+    check.add_argument("--policy", metavar="FILE", help="a policy pack YAML file instead of the built-in exchange-default")
+    check.add_argument("--all-files", action="store_true", help="in a git repository, also check files git ignores")
+    check.add_argument("--no-color", action="store_true", help="never color the text report")
+    check.add_argument("--quiet", action="store_true", help="print only findings and the summary")
+
+    trace = commands.add_parser("trace", help="show how an app's or client's requests go through a device")
+    trace.add_argument("file", metavar="FILE")
+    trace.add_argument("--app", required=True, metavar="NAME", help="a blocked app or allowed client of the policy")
+    trace.add_argument("--host", metavar="HOST", help="only probes carrying this Host name")
+    trace.add_argument("--policy", metavar="FILE", help="a policy pack YAML file")
+
+    model = commands.add_parser("model", help="print the normalized model of a file as JSON")
+    model.add_argument("file", metavar="FILE")
+
+    rules = commands.add_parser("rules", help="list the rules")
+    rules.add_argument("--format", choices=("text", "json"), default="text")
+
+    explain = commands.add_parser("explain", help="print a rule's documentation")
+    explain.add_argument("rule", metavar="RULE", help="rule id or name, e.g. EAS102 or timeout-below-max-heartbeat")
+    return parser
+
+
+def _policy(path: str | None):
+    from linter.policy import PolicyError, load_builtin, load_pack_file
+
+    try:
+        return load_pack_file(Path(path)) if path else load_builtin()
+    except PolicyError as error:
+        raise UsageError(str(error)) from None
+
+
+def _write(text: str, output: str | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        Path(output).write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise UsageError(f"{output}: cannot write the report: {error.strerror}") from None
+
+
+def _color_wanted(args: argparse.Namespace) -> bool:
+    return not args.no_color and args.output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+def _check(args: argparse.Namespace) -> int:
+    from linter.engine import InputError, run
+    from policies import UnknownRule, selected
+
+    try:
+        rules = selected(args.select, args.ignore)
+    except UnknownRule as error:
+        raise UsageError(str(error)) from None
+    policy = _policy(args.policy)
+    try:
+        report = run(args.paths, policy, rules, all_files=args.all_files)
+    except InputError as error:
+        raise UsageError(str(error)) from None
+    if args.format == "json":
+        from linter.report.json import render as render_json
+
+        _write(render_json(report), args.output)
+    else:
+        from linter.report.text import render as render_text
+
+        _write(render_text(report, color=_color_wanted(args), quiet=args.quiet), args.output)
+    if report.internal_errors:
+        return EXIT_INTERNAL
+    if report.io_errors:
+        return EXIT_USAGE
+    if args.fail_on != "never":
+        from linter.findings import Severity
+
+        threshold = Severity(args.fail_on).rank
+        if any(finding.severity.rank >= threshold for finding in report.findings):
+            return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def _device(path_text: str):
+    """Parse one file for `trace` and `model`; usage errors for anything that is not a config."""
+    from linter.files import Unreadable, display_path, read_text
+    from parsers import vendor
+    from parsers.detect import detect_vendor
+
+    path = Path(path_text)
+    if not path.is_file():
+        raise UsageError(f"{path_text}: no such file")
+    text = read_text(path)
+    if isinstance(text, Unreadable):
+        raise UsageError(f"{path_text}: {text.reason}")
+    vendor_name = detect_vendor(text)
+    if vendor_name is None:
+        raise UsageError(f"{path_text}: not a recognised configuration (supported: HAProxy)")
+    return vendor(vendor_name).parse(display_path(path), text, path.parent)
+
+
+def _trace(args: argparse.Namespace) -> int:
+    from linter.report.trace import render_trace
+
+    policy = _policy(args.policy)
+    names = [app.name for app in policy.blocked_apps] + [client.name for client in policy.allowed_clients]
+    if not (policy.blocked_app(args.app) or policy.allowed_client(args.app)):
+        raise UsageError(f"unknown app '{args.app}'; the policy knows: {', '.join(names)}")
+    sys.stdout.write(render_trace(_device(args.file), policy, args.app, args.host))
+    return EXIT_OK
+
+
+def _model(args: argparse.Namespace) -> int:
+    from linter.model import to_jsonable
+
+    sys.stdout.write(json.dumps(to_jsonable(_device(args.file)), indent=2) + "\n")
+    return EXIT_OK
+
+
+def _rules(args: argparse.Namespace) -> int:
+    from policies import RULES
+
+    if args.format == "json":
+        data = [{"id": r.id, "name": r.name, "severity": r.severity.value, "summary": r.summary} for r in RULES]
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+        return EXIT_OK
+    for rule in RULES:
+        sys.stdout.write(f"{rule.id}  {rule.name:<32} {rule.severity.value:<8} {rule.summary}\n")
+    return EXIT_OK
+
+
+def _explain(args: argparse.Namespace) -> int:
+    from policies import UnknownRule, find
+
+    try:
+        matches = find(args.rule)
+    except UnknownRule as error:
+        raise UsageError(str(error)) from None
+    if len(matches) != 1:
+        raise UsageError(f"'{args.rule}' names {len(matches)} rules; give one id or name")
+    sys.stdout.write(resources.files("policies").joinpath(f"docs/{matches[0].id}.md").read_text(encoding="utf-8"))
+    return EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if not arguments or (arguments[0] not in COMMANDS and arguments[0] not in ("-h", "--help", "--version")):
+        arguments.insert(0, "check")
+    args = _parser().parse_args(arguments)
+    handlers = {"check": _check, "trace": _trace, "model": _model, "rules": _rules, "explain": _explain}
+    try:
+        return handlers[args.command](args)
+    except UsageError as error:
+        sys.stderr.write(f"easlint: error: {error}\n")
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:  # a bug: say so briefly, never a traceback
+        sys.stderr.write(f"easlint: internal error: {type(error).__name__}: {error}\n"
+                         "This is a bug in easlint; please report it together with the command line and input.\n")
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,134 @@
+"""Which listeners and pools of a device carry ActiveSync.
+
+A configuration repository holds many unrelated services, and a 30-second timer on a web
+backend is not a Direct Push problem, so rules only look at objects the device itself marks
+as Exchange: a name, server, health check, description, host or path that mentions exchange,
+activesync, autodiscover, owa, ews, mapi or eas (as whole words, so "news" is not "ews"). A
+pool is Exchange when it is marked itself, or when it is the target of a marked listener that
+routes to no marked pool (a frontend called `fe_exchange` in front of a backend called
+`servers`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from linter.model import All, Any, Condition, Device, FieldKind, Listener, Match, MatchOp, Not, Step
+
+_WORD_SPLIT = re.compile(r"[^a-z0-9]+")
+_MARKING_WORD = re.compile(r"^(?:exchange|activesync|autodiscover)|^(?:owa|ews|mapi|eas|exch)\d*$")
+MAX_HOSTS_PER_LISTENER = 16
+UNKNOWN_HOST = "unrouted.easlint.invalid"
+_HOST_FIELDS = (FieldKind.HOST, FieldKind.SNI)
+
+
+def exchange_word(text: str) -> str | None:
+    """The word in `text` that marks it as Exchange, if any."""
+    for word in _WORD_SPLIT.split(text.lower()):
+        if word and _MARKING_WORD.search(word):
+            return word
+    return None
+
+
+def iter_matches(condition: Condition) -> Iterator[Match]:
+    if isinstance(condition, Match):
+        yield condition
+    elif isinstance(condition, (All, Any)):
+        for term in condition.terms:
+            yield from iter_matches(term)
+    elif isinstance(condition, Not):
+        yield from iter_matches(condition.term)
+
+
+def _is_host_match(match: Match) -> bool:
+    field = match.field
+    return field.kind in _HOST_FIELDS or (field.kind is FieldKind.HEADER and field.name == "host")
+
+
+def _condition_evidence(step: Step) -> str | None:
+    for match in iter_matches(step.condition):
+        if match.field.kind in (FieldKind.PATH, FieldKind.URL) or _is_host_match(match):
+            for value in match.values:
+                if exchange_word(value):
+                    return f"{step.text} (line {step.location.line})"
+    return None
+
+
+def _labels_evidence(object_path: str, labels: tuple[str, ...]) -> str | None:
+    for label in labels:
+        if exchange_word(label):
+            return f"{object_path}: {label!r}"
+    return None
+
+
+def _route_targets(listener: Listener) -> list[str]:
+    targets = [step.action.pool for step in listener.steps if step.action.pool]
+    if listener.default_pool:
+        targets.append(listener.default_pool)
+    return targets
+
+
+@dataclass(frozen=True)
+class Scope:
+    exchange_pools: dict[str, str]  # pool name -> why it counts as Exchange
+    listeners: dict[str, str]  # listener object path -> why it may carry ActiveSync
+
+    def is_exchange_pool(self, name: str | None) -> bool:
+        return name is not None and name in self.exchange_pools
+
+
+def find_scope(device: Device) -> Scope:
+    pools: dict[str, str] = {}
+    for pool in device.pools:
+        evidence = _labels_evidence(pool.object_path, pool.labels)
+        if evidence:
+            pools[pool.name] = evidence
+    for listener in device.listeners:
+        for step in listener.steps:
+            if step.action.pool and step.action.pool not in pools:
+                evidence = _condition_evidence(step)
+                if evidence and device.pool(step.action.pool):
+                    pools[step.action.pool] = f"routed by {evidence}"
+    listeners: dict[str, str] = {}
+    for listener in device.listeners:
+        targets = _route_targets(listener)
+        evidence = _labels_evidence(listener.object_path, listener.labels) or next(
+            (found for found in map(_condition_evidence, listener.steps) if found), None
+        )
+        marked_target = next((name for name in targets if name in pools), None)
+        if marked_target:
+            listeners[listener.object_path] = evidence or f"routes to {device.pool(marked_target).object_path}"
+        elif evidence:
+            listeners[listener.object_path] = evidence
+            for name in targets:
+                if device.pool(name):
+                    pools[name] = f"the only kind of pool behind {evidence}"
+    return Scope(pools, listeners)
+
+
+def _host_candidates(match: Match) -> Iterator[str]:
+    for value in match.values:
+        value = value if match.case_sensitive else value.lower()
+        if match.op in (MatchOp.EQUALS, MatchOp.CONTAINS, MatchOp.DOM):
+            yield value
+        elif match.op is MatchOp.SUFFIX:
+            yield ("eas" + value) if value.startswith(".") else value
+        elif match.op is MatchOp.PREFIX:
+            yield value + ("example.invalid" if value.endswith(".") else ".example.invalid")
+
+
+def host_variants(listener: Listener) -> tuple[str, ...]:
+    """Host names to send probes with: each one the listener routes on, and one it does not know."""
+    marked: list[str] = []
+    other: list[str] = []
+    for step in listener.steps:
+        for match in iter_matches(step.condition):
+            if _is_host_match(match):
+                for host in _host_candidates(match):
+                    bucket = marked if exchange_word(host) else other
+                    if host not in marked and host not in other:
+                        bucket.append(host)
+    hosts = (marked + other)[: MAX_HOSTS_PER_LISTENER - 1]
+    return tuple(hosts) + (UNKNOWN_HOST,)
