@@ -191,7 +191,7 @@ class _Builder:
         for line in proxy.section.lines:
             if line.keyword == "mode" and len(line.words) > 1 and line.words[1].text in ("http", "tcp"):
                 proxy.settings.mode = line.words[1].text
-                proxy.settings.mode_origin = f"'mode {line.words[1].text}' in {proxy.section.object_path} (line {line.number})"
+                proxy.settings.mode_origin = f"set in {proxy.section.object_path}, line {line.number}"
 
     def _acl_scope(self, proxy: _Proxy) -> AclScope:
         section = proxy.section
