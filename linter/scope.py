@@ -99,7 +99,7 @@ def find_scope(device: Device) -> Scope:
         )
         marked_target = next((name for name in targets if name in pools), None)
         if marked_target:
-            listeners[listener.object_path] = evidence or f"routes to {device.pool(marked_target).object_path}"
+            listeners[listener.object_path] = f"it routes to {device.pool(marked_target).object_path} ({pools[marked_target]})"
         elif evidence:
             listeners[listener.object_path] = evidence
             for name in targets:
