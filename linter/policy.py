@@ -71,11 +71,13 @@ BUILTIN_PACK = "exchange-default"
 
 
 def _read_yaml(text: str, source: str) -> object:
+    """YAML through ruamel's round-trip loader, which is safe (no arbitrary tags) and keeps the
+    line of every key so errors can point at it."""
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
     try:
-        return YAML(typ="safe", pure=True).load(text)
+        return YAML(typ="rt").load(text)
     except MarkedYAMLError as error:
         mark = error.problem_mark
         where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else source
@@ -89,11 +91,26 @@ def validate_pack(data: object, source: str) -> None:
     import jsonschema
 
     schema = json.loads(resources.files("linter").joinpath("schemas/policy-pack.schema.json").read_text())
-    errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(data), key=lambda e: list(e.path))
+    errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(data), key=lambda e: [str(p) for p in e.path])
     if errors:
         first = errors[0]
         where = "/".join(str(part) for part in first.path) or "(top level)"
-        raise PolicyError(f"{source}: {where}: {first.message}")
+        raise PolicyError(f"{source}:{_line_of(data, list(first.path))}: {where}: {first.message}")
+
+
+def _line_of(data: object, path: list) -> int:
+    """The 1-based line of the deepest key or item of `path` that the YAML loader recorded."""
+    line = 1
+    node = data
+    for part in path:
+        marks = getattr(node, "lc", None)
+        try:
+            if marks is not None:
+                line = (marks.key(part) if isinstance(node, dict) else marks.item(part))[0] + 1
+            node = node[part]  # type: ignore[index]
+        except (KeyError, IndexError, TypeError):
+            break
+    return line
 
 
 def _build(data: dict, source: str) -> Policy:

@@ -114,7 +114,7 @@ def _host_candidates(match: Match) -> Iterator[str]:
         if match.op in (MatchOp.EQUALS, MatchOp.CONTAINS, MatchOp.DOM):
             yield value
         elif match.op is MatchOp.SUFFIX:
-            yield ("eas" + value) if value.startswith(".") else value
+            yield ("host" + value) if value.startswith(".") else value
         elif match.op is MatchOp.PREFIX:
             yield value + ("example.invalid" if value.endswith(".") else ".example.invalid")
 

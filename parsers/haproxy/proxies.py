@@ -57,6 +57,7 @@ class Settings:
     monitor_uri: Step | None = None
     rules: list[Step] = field(default_factory=list)
     rules_owner: str | None = None  # the named defaults section that defines `rules`
+    rules_location: Location | None = None
 
     def copy(self) -> Settings:
         return dataclasses.replace(self, timeouts=dict(self.timeouts), rules=list(self.rules))
@@ -112,7 +113,7 @@ class _Builder:
         self.named_defaults: dict[str, Settings] = {}
         self.latest_defaults: Settings | None = None
         self.proxies: list[_Proxy] = []
-        self.rules_users: dict[str, set[str]] = {}  # defaults with rules -> capabilities using it
+        self.rules_users: dict[str, tuple[Location | None, set[str]]] = {}  # defaults with rules -> users
 
     # -- reporting ---------------------------------------------------------------------------
 
@@ -166,7 +167,7 @@ class _Builder:
                 self.report("EAS001", Level.ERROR, f"a listen section cannot inherit from {base.rules_owner}, which defines TCP/HTTP rules",
                             section.header, section)
             else:
-                self.rules_users.setdefault(base.rules_owner, set()).add(section.kind)
+                self.rules_users.setdefault(base.rules_owner, (base.rules_location, set()))[1].add(section.kind)
         return base.copy()
 
     # -- lines -------------------------------------------------------------------------------
@@ -238,6 +239,7 @@ class _Builder:
         if section.kind == "defaults" and any(proxy.steps.values()):
             proxy.settings.rules = [step for phase in PHASES for step in proxy.steps.get(phase, ())]
             proxy.settings.rules_owner = f"defaults {section.name}"
+            proxy.settings.rules_location = section.header.location(self.file)
 
     def _unknown(self, line: ConfigLine, section: Section) -> None:
         keyword = line.keyword
@@ -412,11 +414,11 @@ class _Builder:
 
     def finish(self) -> tuple[list[Listener], list[Pool]]:
         backends = {proxy.section.name: proxy for proxy in self.proxies if proxy.backend_capable}
-        for owner, kinds in self.rules_users.items():
+        for owner, (location, kinds) in self.rules_users.items():
             if {"frontend", "backend"} <= kinds:
                 self.diagnostics.append(Diagnostic(
                     "EAS001", Level.ERROR, f"frontends and backends cannot inherit from the same defaults section if it defines "
-                    f"TCP/HTTP rules ({owner})", Location(self.file, 1), owner, None))
+                    f"TCP/HTTP rules ({owner})", location or Location(self.file, 1), owner, None))
         listeners, pools = [], []
         for proxy in self.proxies:
             if proxy.frontend_capable and not proxy.disabled:
