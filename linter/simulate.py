@@ -249,6 +249,8 @@ class _Simulation:
             self._finish(state, Verdict.NOT_SERVED, None, None, None)
             return
         state.trace.append(TraceEvent(f"enters {pool.object_path}", pool.location))
+        # The pool's rules are rule sets of their own: an allow in the listener does not end them.
+        state.ended_phases = set()
         # An object that is both listener and pool (HAProxy `listen`) runs its rules once.
         steps = () if pool.object_path == self.listener.object_path else pool.steps
         self.walk(steps, 0, state, pool)

@@ -77,6 +77,17 @@ backend be_guarded
     assert run(device, probe(policy, client="iOS Mail")).pools == ("be_guarded",)
 
 
+def test_an_allow_in_the_frontend_does_not_end_the_backend_rules(policy: Policy) -> None:
+    device = frontend("""
+    http-request allow if { path_beg -i /microsoft-server-activesync }
+    use_backend be_guarded if { path_beg -i /microsoft-server-activesync }""", """
+backend be_guarded
+    http-request deny if { req.fhdr(user-agent) -m sub -i cloudmagic }
+    server exch1 10.0.0.11:443
+""")
+    assert run(device, probe(policy)).verdict is Verdict.DENIED
+
+
 def test_same_name_acls_or_together_including_later_lines(policy: Policy) -> None:
     device = frontend("""
     acl bad_app req.fhdr(user-agent) -m sub -i newton
