@@ -375,3 +375,12 @@ frontend fe
     bad_ua, missing = step.condition.terms
     assert bad_ua.values == ("CloudMagic", "Newton") and not bad_ua.case_sensitive
     assert "not beside the configuration" in missing.reason
+
+
+@pytest.mark.parametrize(("rule", "refused"), [("deny deny_status 402", True), ("deny deny_status 429", False),
+                                               ("tarpit status 302", True), ("return status 302", False),
+                                               ("deny status 402 content-type text/plain string nope", False)])
+def test_deny_status_codes_haproxy_accepts(rule: str, refused: bool) -> None:
+    device = parse_haproxy(f"frontend fe\n    mode http\n    bind :80\n    http-request {rule}\n")
+    assert (codes(device) == [("EAS001", 4)]) is refused
+    assert len(listener(device, "fe").steps) == (0 if refused else 1)

@@ -118,25 +118,35 @@ def _condition(keyword: str | None, words: list[Word], context: RuleContext, loc
     return Not(condition) if keyword == "unless" else condition
 
 
-def _status(args: list[Word], default: int) -> int:
+# Status codes HAProxy 2.6 has a default error page for (a deny or tarpit without its own
+# payload must use one of them; checked with haproxy -c, which also accepts 401 and 407).
+_DEFAULT_ERROR_STATUSES = frozenset({200, 400, 401, 403, 404, 405, 407, 408, 410, 413, 425, 429, 500, 501, 502, 503, 504})
+_PAYLOAD_ARGUMENTS = frozenset({"string", "lf-string", "file", "lf-file", "errorfile", "errorfiles", "hdr"})
+
+
+def _status(args: list[Word], default: int, needs_error_page: bool = False) -> int:
+    status = default
     for index, word in enumerate(args[:-1]):
         if word.text in ("deny_status", "status", "code"):
             try:
-                return int(args[index + 1].text)
+                status = int(args[index + 1].text)
             except ValueError:
                 raise RuleError(f"invalid status code '{args[index + 1].text}'", args[index + 1].column) from None
-    return default
+            if needs_error_page and status not in _DEFAULT_ERROR_STATUSES and not _PAYLOAD_ARGUMENTS & {w.text for w in args}:
+                raise RuleError(f"status code '{status}' not handled by default with 'default-errorfiles' argument",
+                                args[index + 1].column)
+    return status
 
 
 def _http_action(name: str, args: list[Word], context: RuleContext, location: Location) -> Action:
     if name == "allow":
         return Action(ActionKind.ALLOW, detail="http-request allow")
     if name == "deny":
-        return Action(ActionKind.DENY, detail=f"refused with status {_status(args, 403)}")
+        return Action(ActionKind.DENY, detail=f"refused with status {_status(args, 403, needs_error_page=True)}")
     if name == "reject":
         return Action(ActionKind.DENY, detail="connection closed (reject)")
     if name == "tarpit":
-        return Action(ActionKind.DENY, detail=f"held, then refused with status {_status(args, 500)} (tarpit)")
+        return Action(ActionKind.DENY, detail=f"held, then refused with status {_status(args, 500, needs_error_page=True)} (tarpit)")
     if name == "silent-drop":
         return Action(ActionKind.DENY, detail="connection dropped silently (silent-drop)")
     if name == "return":
