@@ -9,7 +9,6 @@ traceback, while the run goes on.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from linter.analysis import analyze
 from linter.files import Candidate, InputError, Unreadable, discover, display_path, read_text

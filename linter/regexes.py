@@ -70,16 +70,12 @@ def _scan(pattern: str) -> str | None:
             last_closed_group_risky = False
             continue
         if char == "(":
+            if i == 0 and pattern.startswith("(?i)"):  # a leading flag means the same in both engines
+                i += 4
+                continue
             if pattern.startswith("(?", i):
                 head = pattern[i + 2 : i + 3]
-                if head == ":" or head == "=" or head == "!":
-                    pass
-                elif head == ">" and _ATOMIC_SUPPORTED:
-                    pass
-                elif head in ("i",) and pattern.startswith("(?i)", i) and i == 0:
-                    i += 4
-                    continue
-                else:
+                if not (head in (":", "=", "!") or (head == ">" and _ATOMIC_SUPPORTED)):
                     return f"group construct {pattern[i:i + 3]!r} is not evaluated"
             group_has_inner.append(False)
             i += 1

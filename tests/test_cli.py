@@ -141,7 +141,7 @@ def test_unrecognised_files_are_skipped(tmp_path: Path, capsys: pytest.CaptureFi
     notes = write(tmp_path, "notes.txt", "not a configuration\n")
     code, out, _ = run_cli([str(notes), str(GOOD)], capsys)
     assert code == 0
-    assert f"Skipped {notes}: not a recognised configuration" in out or "Skipped" in out and "notes.txt" in out
+    assert f"Skipped {notes}: not a recognised configuration" in out
     assert out.rstrip().endswith("No problems found; 1 configuration file checked.")
 
 
