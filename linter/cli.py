@@ -183,7 +183,10 @@ def _explain(args: argparse.Namespace) -> int:
         raise UsageError(str(error)) from None
     if len(matches) != 1:
         raise UsageError(f"'{args.rule}' names {len(matches)} rules; give one id or name")
-    sys.stdout.write(resources.files("policies").joinpath(f"docs/{matches[0].id}.md").read_text(encoding="utf-8"))
+    page = resources.files("policies").joinpath(f"docs/{matches[0].id}.md")
+    if not page.is_file():
+        raise UsageError(f"{matches[0].id} has no documentation page in this installation")
+    sys.stdout.write(page.read_text(encoding="utf-8"))
     return EXIT_OK
 
 

@@ -111,10 +111,23 @@ class Probe:
     form: ProbeForm
     user_agent: str | None
     device_type: str | None
+    base_form: ProbeForm | None = None  # for a `case` probe: the form it is a letter-case variant of
+
+    @property
+    def form_label(self) -> str:
+        if self.form is ProbeForm.CASE and self.base_form not in (None, ProbeForm.PLAIN):
+            return f"case of {self.base_form.value}"  # type: ignore[union-attr]
+        return self.form.value
+
+    @property
+    def description(self) -> str:
+        if self.form is ProbeForm.CASE and self.base_form not in (None, ProbeForm.PLAIN):
+            return f"{FORM_DESCRIPTIONS[ProbeForm.CASE]}, otherwise as the {FORM_DESCRIPTIONS[self.base_form]}"  # type: ignore[index]
+        return FORM_DESCRIPTIONS[self.form]
 
     @property
     def label(self) -> str:
-        return f"{self.client} ({self.form.value})"
+        return f"{self.client} ({self.form_label})"
 
     def retarget(self, request: Request) -> Probe:
         return dataclasses.replace(self, request=request)
@@ -181,35 +194,41 @@ def _activesync_request(path: str, query: str, user_agent: str | None, plain: bo
     return Request(method="POST", path=path, query=query, headers=_headers(user_agent, plain))
 
 
-def _probe(request: Request, name: str, role: Role, form: ProbeForm, ua: str | None, dt: str | None) -> Probe:
-    return Probe(request=request, client=name, role=role, form=form, user_agent=ua, device_type=dt)
+def _probe(request: Request, name: str, role: Role, form: ProbeForm, ua: str | None, dt: str | None,
+           base_form: ProbeForm | None = None) -> Probe:
+    return Probe(request, name, role, form, ua, dt, base_form)
 
 
 def blocked_app_probes(app: BlockedApp) -> list[Probe]:
-    """Every form of a Ping from a blocked app (and its EWS request)."""
+    """Every form of a Ping from a blocked app, each with its letter-case variant, and its EWS request.
+
+    The case variant of a form has the lower-case path and the User-Agent and DeviceType in
+    swapped case, so a block that is case-sensitive in any one test shows in some variant."""
     device_id = device_id_for(app.name)
     device_types = app.device_types or (NEUTRAL_DEVICE_TYPE,)
     user_agents: tuple[str | None, ...] = app.user_agents or (None,)
     pairs = [(ua, device_types[0]) for ua in user_agents] + [(user_agents[0], dt) for dt in device_types[1:]]
     probes: list[Probe] = []
-    role = Role.BLOCKED
+    role, case = Role.BLOCKED, ProbeForm.CASE
+
+    def both_cases(form: ProbeForm, ua: str | None, dt: str | None, base64: bool) -> None:
+        for path, agent, device_type, probe_form, base in (
+            (ACTIVESYNC_PATH, ua, dt, form, None),
+            (ACTIVESYNC_PATH.lower(), ua.swapcase() if ua else None, dt.swapcase() if dt else None, case, form),
+        ):
+            if base64:
+                query = quote(encode_base64_query(device_id, device_type or device_types[0]), safe="")
+            else:
+                query = plain_query(device_id, device_type or device_types[0], app.query_tokens)
+            request = _activesync_request(path, query, agent, not base64)
+            probes.append(_probe(request, app.name, role, probe_form, agent, None if base64 else device_type, base))
+
     for ua, dt in pairs:
-        query = plain_query(device_id, dt, app.query_tokens)
-        probes.append(_probe(_activesync_request(ACTIVESYNC_PATH, query, ua, True), app.name, role, ProbeForm.PLAIN, ua, dt))
-        case_ua = ua.swapcase() if ua else None
-        case_query = plain_query(device_id, dt.swapcase(), app.query_tokens)
-        probes.append(
-            _probe(
-                _activesync_request(ACTIVESYNC_PATH.lower(), case_query, case_ua, True),
-                app.name, role, ProbeForm.CASE, case_ua, dt.swapcase(),
-            )
-        )
+        both_cases(ProbeForm.PLAIN, ua, dt, base64=False)
     for ua in app.user_agents:
-        encoded = quote(encode_base64_query(device_id, device_types[0]), safe="")
-        probes.append(_probe(_activesync_request(ACTIVESYNC_PATH, encoded, ua, False), app.name, role, ProbeForm.UA_ONLY, ua, None))
+        both_cases(ProbeForm.UA_ONLY, ua, device_types[0], base64=True)
     for dt in app.device_types:
-        query = plain_query(device_id, dt, app.query_tokens)
-        probes.append(_probe(_activesync_request(ACTIVESYNC_PATH, query, None, True), app.name, role, ProbeForm.DEVICETYPE_ONLY, None, dt))
+        both_cases(ProbeForm.DEVICETYPE_ONLY, None, dt, base64=False)
     for ua in app.user_agents:
         request = Request(method="POST", path=EWS_PATH, query=None, headers=(("User-Agent", ua), ("Content-Type", "text/xml; charset=utf-8")))
         probes.append(_probe(request, app.name, role, ProbeForm.EWS, ua, None))

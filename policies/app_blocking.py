@@ -13,7 +13,7 @@ gets EAS207 instead of EAS201.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -21,7 +21,7 @@ from linter.analysis import Analysis
 from linter.findings import Evidence, Finding, Severity
 from linter.matching import Context, evaluate
 from linter.model import ActionKind, FieldKind, Match, MatchOp, Step
-from linter.probes import FORM_DESCRIPTIONS, Probe, ProbeForm, Role
+from linter.probes import Probe, ProbeForm, Role
 from linter.scope import iter_matches
 from linter.simulate import Branch, Outcome, Verdict
 from policies.base import Rule, RuleContext
@@ -67,10 +67,14 @@ def _refused_on_path(outcome: Outcome, analysis: Analysis) -> Branch | None:
     return branches[0] if branches else None
 
 
-def _by_context(analysis: Analysis) -> dict[_Context, dict[tuple[str, ProbeForm], Outcome]]:
-    table: dict[_Context, dict[tuple[str, ProbeForm], Outcome]] = {}
+_ProbeKey = tuple[str, ProbeForm, "ProbeForm | None"]
+
+
+def _by_context(analysis: Analysis) -> dict[_Context, dict[_ProbeKey, Outcome]]:
+    table: dict[_Context, dict[_ProbeKey, Outcome]] = {}
     for outcome in analysis.outcomes:
-        table.setdefault(_context(outcome), {}).setdefault((outcome.probe.client, outcome.probe.form), outcome)
+        probe = outcome.probe
+        table.setdefault(_context(outcome), {}).setdefault((probe.client, probe.form, probe.base_form), outcome)
     return table
 
 
@@ -163,23 +167,30 @@ def _check_blocked_app_allowed(context: RuleContext) -> Iterator[Finding]:
 # -- EAS202 and EAS203: the plain form is refused, a variant is not -----------------------------
 
 
-def _variant_gaps(analysis: Analysis, forms: tuple[ProbeForm, ...]) -> Iterator[tuple[Outcome, Outcome, Branch, Step]]:
-    """(plain outcome, variant outcome, variant's branch, deciding step) where plain is refused
-    by a step and the variant of the same app reaches Exchange in the same entry point."""
+def _variant_gaps(analysis: Analysis, reference: Callable[[Probe], ProbeForm | None]) -> Iterator[tuple[Outcome, Outcome, Branch, Step]]:
+    """(reference outcome, variant outcome, variant's branch, deciding step) where a blocked app's
+    request in the reference form is refused by a step, and its variant reaches Exchange at the
+    same entry point. `reference` names the form a probe is a variant of, or None."""
     for outcomes in _by_context(analysis).values():
-        for (client, form), plain in outcomes.items():
-            if form is not ProbeForm.PLAIN or plain.probe.role is not Role.BLOCKED:
+        for (client, _, _), variant in outcomes.items():
+            reference_form = reference(variant.probe)
+            if variant.probe.role is not Role.BLOCKED or reference_form is None:
                 continue
-            refused = _refused_on_path(plain, analysis)
-            if refused is None or refused.decided_by is None:
+            base = outcomes.get((client, reference_form, None))
+            refused = _refused_on_path(base, analysis) if base else None
+            if base is None or refused is None or refused.decided_by is None:
                 continue
-            for variant_form in forms:
-                variant = outcomes.get((client, variant_form))
-                if variant is None:
-                    continue
-                branch = _reaches_exchange(variant, analysis)
-                if branch is not None:
-                    yield plain, variant, branch, refused.decided_by
+            branch = _reaches_exchange(variant, analysis)
+            if branch is not None:
+                yield base, variant, branch, refused.decided_by
+
+
+def _case_variant_of(probe: Probe) -> ProbeForm | None:
+    return probe.base_form if probe.form is ProbeForm.CASE else None
+
+
+def _form_variant_of(probe: Probe) -> ProbeForm | None:
+    return ProbeForm.PLAIN if probe.form in (ProbeForm.UA_ONLY, ProbeForm.DEVICETYPE_ONLY) else None
 
 
 def _case_sensitive_matches(step: Step) -> list[Match]:
@@ -192,7 +203,7 @@ def _case_sensitive_matches(step: Step) -> list[Match]:
 def _check_case_sensitive(context: RuleContext) -> Iterator[Finding]:
     analysis = context.analysis
     reported: set[tuple[str, Step]] = set()
-    for plain, variant, branch, step in _variant_gaps(analysis, (ProbeForm.CASE,)):
+    for plain, variant, branch, step in _variant_gaps(analysis, _case_variant_of):
         key = (plain.probe.client, step)
         if key in reported:
             continue
@@ -204,7 +215,7 @@ def _check_case_sensitive(context: RuleContext) -> Iterator[Finding]:
         yield BLOCK_CASE_SENSITIVE.finding(
             context,
             f"the block at line {step.location.line} refuses {plain.probe.client} only in one letter case: "
-            f"the same request with another case ({FORM_DESCRIPTIONS[ProbeForm.CASE]}) reaches {_landing(branch, analysis)}",
+            f"the same request in another case ({variant.probe.description}) reaches {_landing(branch, analysis)}",
             step.location,
             plain.listener.object_path if plain.listener else "",
             f"case:{plain.probe.client}:{step.text}",
@@ -216,15 +227,15 @@ def _check_case_sensitive(context: RuleContext) -> Iterator[Finding]:
 
 
 _FORM_GAP_WHY = {
-    ProbeForm.UA_ONLY: "its base64-encoded query form (MS-ASHTTP 2.2.1.1.1.1) hides DeviceType in binary",
-    ProbeForm.DEVICETYPE_ONLY: "a request without a User-Agent header (MS-ASCMD lets clients move it into the Settings command)",
+    ProbeForm.UA_ONLY: "its base64-encoded query form (MS-ASHTTP 2.2.1.1.1.1), which hides DeviceType in binary",
+    ProbeForm.DEVICETYPE_ONLY: "its requests without a User-Agent header (MS-ASCMD lets clients move it into the Settings command)",
 }
 
 
 def _check_form_gap(context: RuleContext) -> Iterator[Finding]:
     analysis = context.analysis
     reported: set[tuple[str, Step, ProbeForm]] = set()
-    for plain, variant, branch, step in _variant_gaps(analysis, (ProbeForm.UA_ONLY, ProbeForm.DEVICETYPE_ONLY)):
+    for plain, variant, branch, step in _variant_gaps(analysis, _form_variant_of):
         form = variant.probe.form
         key = (plain.probe.client, step, form)
         if key in reported:

@@ -178,8 +178,9 @@ def test_model_command_output_validates(capsys: pytest.CaptureFixture[str]) -> N
 def test_trace_shows_each_form_and_its_verdict(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run_cli(["trace", str(SHORT), "--app", "cloudmagic"], capsys)
     assert code == 0
-    verdicts = re.findall(r"^  \[([a-z-]+)\].*?=> (\w+)", out, flags=re.M | re.S)
-    assert verdicts == [("plain", "denied"), ("case", "allowed"), ("ua-only", "denied"), ("devicetype-only", "allowed")]
+    verdicts = re.findall(r"^  \[([a-z -]+)\].*?=> (\w+)", out, flags=re.M | re.S)
+    assert verdicts == [("plain", "denied"), ("case", "allowed"), ("ua-only", "denied"), ("case of ua-only", "allowed"),
+                        ("devicetype-only", "allowed"), ("case of devicetype-only", "allowed")]
     assert "line 24: http-request deny if { path_beg -i /microsoft-server-activesync } blocked_app: matches" in out
     code, _, err = run_cli(["trace", str(SHORT), "--app", "Outlook"], capsys)
     assert code == 2 and "the policy knows: CloudMagic, iOS Mail, Android native" in err

@@ -25,8 +25,16 @@ def test_base64_ping_layout() -> None:
 
 
 def test_blocked_app_forms(policy: Policy) -> None:
-    probes = {probe.form: probe for probe in blocked_app_probes(policy.blocked_apps[0])}
+    all_probes = blocked_app_probes(policy.blocked_apps[0])
+    assert [p.label for p in all_probes] == [
+        "CloudMagic (plain)", "CloudMagic (case)", "CloudMagic (ua-only)", "CloudMagic (case of ua-only)",
+        "CloudMagic (devicetype-only)", "CloudMagic (case of devicetype-only)", "CloudMagic (ews)",
+    ]
+    probes = {probe.form: probe for probe in all_probes if probe.base_form in (None, ProbeForm.PLAIN)}
     assert set(probes) == set(ProbeForm)
+    case_of_no_agent = all_probes[5].request
+    assert case_of_no_agent.header("User-Agent") is None and case_of_no_agent.query.endswith("DeviceType=cLOUDmAGIC")
+    assert case_of_no_agent.path == "/microsoft-server-activesync"
     plain = probes[ProbeForm.PLAIN].request
     assert plain.method == "POST" and plain.path == "/Microsoft-Server-ActiveSync"
     assert plain.query.startswith("Cmd=Ping&User=") and plain.query.endswith("&DeviceType=CloudMagic")

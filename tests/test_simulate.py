@@ -178,11 +178,13 @@ defaults
     timeout server 30s
 frontend fe
     bind :443
-    http-request set-timeout server 65m if { path_beg -i /microsoft-server-activesync }
     default_backend be_exchange
-""" + BACKENDS)
+backend be_exchange
+    http-request set-timeout server 65m if { path_beg -i /microsoft-server-activesync }
+    server exch1 10.0.0.11:443
+""")
     [timer] = run(device, probe(policy, client="iOS Mail")).primary.timers
-    assert (timer.kind, timer.seconds, timer.location.line) == (TimerKind.RESPONSE, 3900, 7)
+    assert (timer.kind, timer.seconds, timer.location.line) == (TimerKind.RESPONSE, 3900, 9)
     [other] = run(device, probe(policy, client="iOS Mail", path="/owa/")).primary.timers
     assert other.seconds == 30
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from linter.analysis import SIMULATED_FORMS, entry_binds, probes_at
 from linter.model import Device
 from linter.policy import Policy
-from linter.probes import FORM_DESCRIPTIONS, build_probes
+from linter.probes import build_probes
 from linter.scope import find_scope
 from linter.simulate import Outcome, simulate_on
 
@@ -49,8 +49,7 @@ def render_trace(device: Device, policy: Policy, client: str, host: str | None =
                 if host is not None and probe.request.host != host:
                     continue
                 outcome = simulate_on(device, listener, bind, probe)
-                lines.append(f"  [{probe.form.value}] {FORM_DESCRIPTIONS[probe.form]}, via {bind.describe()}, "
-                             f"Host {probe.request.host}")
+                lines.append(f"  [{probe.form_label}] {probe.description}, via {bind.describe()}, Host {probe.request.host}")
                 lines.append(f"      {_request_line(outcome)}")
                 primary = outcome.primary
                 for event in primary.trace if primary else ():

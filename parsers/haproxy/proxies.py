@@ -218,7 +218,7 @@ class _Builder:
         section = proxy.section
         self._final_mode(proxy)
         scope = self._acl_scope(proxy)
-        context = RuleContext(section.object_path, scope, self.diagnostics)
+        context = RuleContext(section.object_path, scope, self.diagnostics, section.kind != "frontend")
         anonymous_defaults = section.kind == "defaults" and not section.name
         for line in section.lines:
             keyword = self._known_keyword(line.words)
@@ -350,9 +350,10 @@ class _Builder:
                 tls = True
             elif option in BIND_OPTIONS:
                 index += BIND_OPTIONS[option]
-            else:
-                self.report("EAS002", Level.WARNING, f"unknown bind option '{option}' (not in HAProxy 2.6)", line, section,
-                            words[index].column)
+            else:  # its arguments are unknown too: report it once, read no further options
+                self.report("EAS002", Level.WARNING, f"unknown bind option '{option}' (not in HAProxy 2.6); the options "
+                            "after it are not read", line, section, words[index].column)
+                break
             index += 1
         location = line.location(self.file)
         binds = []
@@ -389,9 +390,10 @@ class _Builder:
                     index += 2
             elif option in SERVER_OPTIONS:
                 index += SERVER_OPTIONS[option]
-            else:
-                self.report("EAS002", Level.WARNING, f"unknown server option '{option}' (not in HAProxy 2.6)", line, section,
-                            params[index].column)
+            else:  # its arguments are unknown too: report it once, read no further options
+                self.report("EAS002", Level.WARNING, f"unknown server option '{option}' (not in HAProxy 2.6); the options "
+                            "after it are not read", line, section, params[index].column)
+                break
             index += 1
         return tls
 

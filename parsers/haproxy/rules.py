@@ -92,6 +92,7 @@ class RuleContext:
     owner: str  # object path, e.g. "frontend fe_exchange"
     scope: AclScope
     diagnostics: list[Diagnostic]
+    backend_capable: bool = True  # a backend or listen (some actions need one)
 
     def report(self, code: str, level: Level, message: str, location: Location, text: str) -> None:
         self.diagnostics.append(Diagnostic(code, level, message, location, self.owner, text))
@@ -174,8 +175,11 @@ def _http_action(name: str, args: list[Word], context: RuleContext, location: Lo
 
 
 def _set_timeout(args: list[Word], context: RuleContext, location: Location) -> Action:
-    if len(args) < 2 or args[0].text not in ("server", "tunnel", "client"):
-        raise RuleError("'http-request set-timeout' expects 'server' or 'tunnel' and a value", location.column)
+    if len(args) < 2 or args[0].text not in ("server", "tunnel"):
+        got = args[0].text if args else ""
+        raise RuleError(f"'http-request set-timeout' supports 'server'/'tunnel' (got '{got}')", location.column)
+    if not context.backend_capable:
+        raise RuleError(f"'http-request set-timeout' needs a backend capability, which {context.owner} has not", location.column)
     which, value = args[0].text, args[1].text
     if which != "server":
         return Action(ActionKind.CONTINUE, detail=f"set-timeout {which} {value} (does not apply to a pending response)")

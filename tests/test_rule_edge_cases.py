@@ -1,0 +1,57 @@
+"""Regressions found while documenting and fixturing the rules: each reproduces a reported
+problem with the smallest configuration that shows it."""
+
+from __future__ import annotations
+
+from linter.policy import Policy
+from tests.conftest import lint_haproxy, parse_haproxy
+
+EXCHANGE = """
+defaults
+    mode http
+    timeout server 65m
+frontend fe_exchange
+    bind :443 ssl crt /etc/haproxy/certs/mail.pem
+    acl activesync path_beg -i /microsoft-server-activesync
+{rules}
+    default_backend be_exchange
+backend be_exchange
+    server exch1 10.0.0.11:443 ssl verify none
+"""
+
+
+def found(text: str, policy: Policy) -> set[tuple[str, int]]:
+    return {(f.rule_id, f.location.line) for f in lint_haproxy(text, policy)}
+
+
+def test_a_case_sensitive_devicetype_test_behind_a_case_insensitive_user_agent_test(policy: Policy) -> None:
+    # A request without User-Agent and with DeviceType=cLOUDmAGIC gets past both rules.
+    text = EXCHANGE.format(rules="""\
+    http-request deny deny_status 403 if activesync { req.fhdr(User-Agent) -m sub -i CloudMagic }
+    http-request deny deny_status 403 if activesync { url_param(DeviceType) -m str CloudMagic }""")
+    assert found(text, policy) == {("EAS202", 9)}
+
+
+def test_set_timeout_needs_a_backend_and_2_6_knows_no_client_timeout(policy: Policy) -> None:
+    device = parse_haproxy(EXCHANGE.format(rules="""\
+    http-request set-timeout server 5m if activesync
+    http-request set-timeout client 65m"""))
+    messages = [(d.code, d.location.line, d.message) for d in device.diagnostics]
+    assert [(code, line) for code, line, _ in messages] == [("EAS001", 8), ("EAS001", 9)]
+    assert "needs a backend capability, which frontend fe_exchange has not" in messages[0][2]
+    assert "supports 'server'/'tunnel' (got 'client')" in messages[1][2]
+    assert not any(f.rule_id == "EAS101" for f in lint_haproxy(EXCHANGE.format(rules="    http-request set-timeout server 5m"), policy))
+
+
+def test_an_unknown_server_option_is_reported_once(policy: Policy) -> None:
+    device = parse_haproxy("backend be_exchange\n    mode http\n    server exch1 10.0.0.11:443 init-state up check\n")
+    assert [(d.code, d.location.column) for d in device.diagnostics] == [("EAS002", 32)]
+
+
+def test_form_gap_messages_read_as_sentences(policy: Policy) -> None:
+    text = EXCHANGE.format(rules="    http-request deny if activesync { url_param(DeviceType) -m str -i CloudMagic }")
+    [gap] = [f for f in lint_haproxy(text, policy) if f.rule_id == "EAS203"]
+    assert gap.message == (
+        "the block at line 8 refuses CloudMagic's plain requests but not its base64-encoded query form "
+        "(MS-ASHTTP 2.2.1.1.1.1), which hides DeviceType in binary: that form reaches backend be_exchange"
+    )
