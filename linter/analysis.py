@@ -14,7 +14,7 @@ from linter.model import Bind, Device, Listener, Pool, Timer
 from linter.policy import Policy
 from linter.probes import Probe, ProbeForm, Role, build_probes
 from linter.scope import Scope, find_scope, host_variants
-from linter.simulate import Branch, Outcome, simulate_on
+from linter.simulate import Branch, Outcome, Verdict, simulate_on
 
 SIMULATED_FORMS = (ProbeForm.PLAIN, ProbeForm.CASE, ProbeForm.UA_ONLY, ProbeForm.DEVICETYPE_ONLY)
 
@@ -57,10 +57,13 @@ class Analysis:
 
     @cached_property
     def path_timers(self) -> list[PathTimer]:
-        """Each distinct timer that governs a Ping on the way to Exchange."""
+        """Each distinct timer that governs a Ping that reaches Exchange (a refused request
+        holds nothing open, and never ran the pool's rules that may change its timers)."""
         seen: dict[tuple, PathTimer] = {}
         for outcome in self.outcomes:
             for branch in self.on_path(outcome):
+                if branch.verdict is not Verdict.ALLOWED:
+                    continue
                 for timer in branch.timers:
                     key = (timer.setting, timer.applies_to, timer.location, timer.seconds)
                     if key not in seen and outcome.listener is not None:

@@ -70,3 +70,15 @@ def test_any_line_either_splits_or_raises_lex_error(line: str) -> None:
         assert 1 <= error.column <= len(line)
         return
     assert all(word.column >= 1 for word in parsed)
+
+
+@pytest.mark.parametrize(("line", "column"), [('reg "^a$"', 8), ('reg "a$1"', 7), ('str "${1A}"', 6), ('str "${FOO"', 6)])
+def test_a_dollar_in_double_quotes_must_start_a_variable_name(line: str, column: int) -> None:
+    with pytest.raises(LexError) as error:
+        split_words(line)
+    assert error.value.column == column
+
+
+@pytest.mark.parametrize("line", ['str "${FOO-bar}"', 'str "${FOO[*]}"', 'reg "^a\\$"', "reg '^a$'", "reg ^a$"])
+def test_dollars_haproxy_accepts(line: str) -> None:
+    assert len(split_words(line)) == 2

@@ -384,3 +384,13 @@ def test_deny_status_codes_haproxy_accepts(rule: str, refused: bool) -> None:
     device = parse_haproxy(f"frontend fe\n    mode http\n    bind :80\n    http-request {rule}\n")
     assert (codes(device) == [("EAS001", 4)]) is refused
     assert len(listener(device, "fe").steps) == (0 if refused else 1)
+
+
+def test_a_unit_followed_by_more_characters_is_read_as_haproxy_2_6_reads_it() -> None:
+    from parsers.haproxy.timeouts import parse_time
+
+    assert parse_time("65min") == (3_900_000, "in") and parse_time("1h5m") == (3_600_000, "5m")
+    device = parse_haproxy("backend be\n    mode http\n    timeout server 65min\n    timeout connect 5 s\n")
+    assert pool(device, "be").timers[0].seconds == 3900
+    assert [(d.code, d.location.line) for d in device.diagnostics] == [("EAS002", 3), ("EAS001", 4)]
+    assert "unexpected extra argument 's' after value '5'" in device.diagnostics[1].message

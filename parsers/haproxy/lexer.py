@@ -36,20 +36,20 @@ class Word:
     env: tuple[str, ...] = ()
 
 
-def _env_reference(line: str, index: int) -> tuple[str, str, int] | None:
-    """Parse `$NAME` or `${NAME...}` at `index`; return (name, literal text, next index)."""
+def _env_reference(line: str, index: int) -> tuple[str, str, int]:
+    """Parse `$NAME` or `${NAME...}` at `index` inside double quotes; return (name, literal text,
+    next index). HAProxy refuses a `$` that does not start a variable name (`"^a$"`)."""
     if line.startswith("${", index):
         end = line.find("}", index + 2)
         if end < 0:
-            return None
-        inner = line[index + 2 : end]
-        name = _ENV_NAME.match(inner)
+            raise LexError(f"unmatched brace in environment variable name at position {index + 1}", index + 1)
+        name = _ENV_NAME.match(line, index + 2)
         if not name:
-            return None
+            raise LexError(f"forbidden first char in environment variable name at position {index + 1}", index + 1)
         return name.group(0), line[index : end + 1], end + 1
     name = _ENV_NAME.match(line, index + 1)
     if not name:
-        return None
+        raise LexError(f"forbidden first char in environment variable name at position {index + 1}", index + 1)
     return name.group(0), "${" + name.group(0) + "}", name.end()
 
 
@@ -102,12 +102,10 @@ def split_words(line: str) -> list[Word]:
                     index += 1
                     continue
                 if char == "$":
-                    reference = _env_reference(line, index)
-                    if reference:
-                        name, literal, index = reference
-                        env.append(name)
-                        parts.append(literal)
-                        continue
+                    name, literal, index = _env_reference(line, index)
+                    env.append(name)
+                    parts.append(literal)
+                    continue
                 parts.append(char)
                 index += 1
                 continue

@@ -26,9 +26,8 @@ from parsers.haproxy.rules import (
     use_backend_step,
 )
 from parsers.haproxy.sections import ConfigLine, Section
-from parsers.haproxy.timeouts import TIMEOUT_NAMES, TimeError, TimeoutSetting, listener_timers, parse_time_ms, pool_timers
+from parsers.haproxy.timeouts import TIMEOUT_NAMES, TimeError, TimeoutSetting, listener_timers, parse_time, pool_timers
 
-_GLOBAL_PREFIXES = ("tune.", "ssl-", "51degrees-", "deviceatlas-", "wurfl-", "lua-", "httpclient.", "h1-", "h2-")
 _REMOVED = {
     "block": "The 'block' directive is not supported anymore since HAProxy 2.1. Use 'http-request deny'.",
     "clitimeout": "'clitimeout' is not supported anymore since HAProxy 2.1. Use 'timeout client'.",
@@ -141,7 +140,7 @@ class _Builder:
     def _global(self, section: Section) -> None:
         for line in section.lines:
             keyword = line.keyword
-            if keyword in GLOBAL_KEYWORDS or keyword.startswith(_GLOBAL_PREFIXES):
+            if keyword in GLOBAL_KEYWORDS:
                 continue
             self.report("EAS002", Level.WARNING, f"unknown keyword '{keyword}' in the global section", line, section)
 
@@ -249,6 +248,9 @@ class _Builder:
             self.report("EAS001", Level.ERROR, f"'{keyword}' is not supported anymore since HAProxy 2.1; use 'http-request' rules",
                         line, section)
         else:
+            words = [word.text for word in line.words[:2]]
+            if len(words) == 2 and any(known.startswith(words[0] + " ") for known in PROXY_KEYWORDS):
+                keyword = " ".join(words)  # e.g. 'timeout client-hs', not just 'timeout'
             self.report("EAS002", Level.WARNING, f"unknown keyword '{keyword}' in a {section.kind} section (not in HAProxy 2.6)",
                         line, section)
 
@@ -327,14 +329,21 @@ class _Builder:
         if len(words) < 3:
             raise RuleError(f"'timeout {name}' expects a value")
         value = words[2]
+        if len(words) > 3:
+            raise RuleError(f"'timeout {name}' : unexpected extra argument '{words[3].text}' after value '{value.text}'",
+                            words[3].column)
         if value.env:
             self.report("EAS003", Level.WARNING, f"'timeout {name}' comes from the environment ({value.text}): it cannot be verified",
                         line, section, value.column)
             return
         try:
-            milliseconds = parse_time_ms(value.text)
+            milliseconds, rest = parse_time(value.text)
         except TimeError as error:
             raise RuleError(f"{error} for 'timeout {name}'", value.column) from None
+        if rest:
+            read = value.text[: len(value.text) - len(rest)]
+            self.report("EAS002", Level.WARNING, f"unexpected character '{rest[0]}' after the timer value '{value.text}': "
+                        f"HAProxy 2.6 reads it as {read} and warns, later versions refuse it", line, section, value.column)
         proxy.settings.timeouts[name] = TimeoutSetting(name, milliseconds, value.text, line.location(self.file, value.column),
                                                        section.object_path)
 

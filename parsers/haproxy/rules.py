@@ -33,22 +33,26 @@ PHASES = (
     "use_backend",
 )
 
-_NO_EFFECT_HTTP = frozenset({
-    "add-acl", "cache-use", "capture", "del-acl", "del-map", "disable-l7-retry", "do-resolve",
-    "early-hint", "sc-add-gpc", "sc-inc-gpc", "sc-inc-gpc0", "sc-inc-gpc1", "sc-set-gpt", "sc-set-gpt0",
-    "send-spoe-group", "set-bandwidth-limit", "set-dst", "set-log-level", "set-map", "set-mark",
-    "set-nice", "set-priority-class", "set-priority-offset", "set-tos", "set-var", "set-var-fmt",
-    "strict-mode", "track-sc0", "track-sc1", "track-sc2", "unset-var", "wait-for-body",
-    "wait-for-handshake",
+# Actions HAProxy 2.6 knows, as its own "expects ..." error message lists them; a name ending in
+# "(" takes its argument in parentheses (`set-var(txn.x)`). Those without a modelled effect
+# (deny, rewrite, timer, ...) are "no decision" steps.
+_HTTP_ACTIONS_2_6 = frozenset({
+    "wait-for-handshake", "ot-group", "set-log-level", "set-nice", "use-service", "send-spoe-group", "cache-use",
+    "add-header", "allow", "auth", "capture", "del-header", "deny", "disable-l7-retry", "early-hint", "normalize-uri",
+    "redirect", "reject", "replace-header", "replace-path", "replace-pathq", "replace-uri", "replace-value", "return",
+    "set-header", "set-method", "set-path", "set-pathq", "set-query", "set-uri", "strict-mode", "tarpit", "set-timeout",
+    "wait-for-body", "set-dst", "set-dst-port", "set-mark", "set-src", "set-src-port", "set-tos", "silent-drop",
+    "set-priority-class", "set-priority-offset", "track-sc0", "track-sc1", "track-sc2",
 })
-_NO_EFFECT_TCP = frozenset({
-    "attach-srv", "capture", "close", "do-resolve", "expect-netscaler-cip", "expect-proxy",
-    "sc-add-gpc", "sc-inc-gpc", "sc-inc-gpc0", "sc-inc-gpc1", "sc-set-gpt", "sc-set-gpt0",
-    "send-spoe-group", "set-bandwidth-limit", "set-dst", "set-dst-port", "set-log-level",
-    "set-mark", "set-nice", "set-priority-class", "set-priority-offset", "set-src", "set-src-port",
-    "set-tos", "set-var", "set-var-fmt", "switch-mode", "track-sc0", "track-sc1", "track-sc2",
-    "unset-var",
+_HTTP_ACTION_CALLS_2_6 = ("sc-inc-gpc(", "sc-inc-gpc0(", "sc-inc-gpc1(", "sc-set-gpt(", "sc-set-gpt0(", "do-resolve(",
+                          "add-acl(", "del-acl(", "del-map(", "set-map(", "set-var-fmt(", "set-var(", "unset-var(")
+_TCP_ACTIONS_2_6 = frozenset({
+    "accept", "reject", "capture", "expect-proxy", "expect-netscaler-cip", "track-sc0", "track-sc1", "track-sc2",
+    "ot-group", "set-log-level", "set-nice", "switch-mode", "use-service", "send-spoe-group", "set-src", "set-src-port",
+    "set-dst", "set-dst-port", "set-mark", "set-tos", "silent-drop", "set-priority-class", "set-priority-offset",
 })
+_TCP_ACTION_CALLS_2_6 = ("sc-inc-gpc(", "sc-inc-gpc0(", "sc-inc-gpc1(", "sc-set-gpt(", "sc-set-gpt0(", "do-resolve(",
+                         "set-var-fmt(", "set-var(", "unset-var(")
 
 
 def _header_fields(name: str) -> tuple[Field, ...]:
@@ -169,8 +173,14 @@ def _http_action(name: str, args: list[Word], context: RuleContext, location: Lo
         return Action(ActionKind.CONTINUE, detail=name, rewrites=_REWRITES[name])
     if name.startswith("lua."):
         return Action(ActionKind.CONTINUE, opaque=Opaque(f"Lua action {name} may refuse the request", location))
-    if name in _NO_EFFECT_HTTP or name.startswith(("track-sc", "sc-inc-gpc", "sc-set-gpt", "set-var(", "unset-var(")):
+    if name in _HTTP_ACTIONS_2_6 or name.startswith(_HTTP_ACTION_CALLS_2_6):
         return Action(ActionKind.CONTINUE, detail=name)
+    return _unknown_action("http-request", name, context, location)
+
+
+def _unknown_action(rule: str, name: str, context: RuleContext, location: Location) -> Action:
+    """An action newer than HAProxy 2.6 (or misspelt): reported, and it may refuse the request."""
+    context.report("EAS002", Level.WARNING, f"unknown '{rule}' action '{name}' (not in HAProxy 2.6)", location, f"{rule} {name}")
     return Action(ActionKind.CONTINUE, opaque=Opaque(f"action {name} is not known to HAProxy 2.6 and may refuse the request", location))
 
 
@@ -193,7 +203,7 @@ def _set_timeout(args: list[Word], context: RuleContext, location: Location) -> 
                   timer=override_timer(milliseconds, value, location, context.owner))
 
 
-def _tcp_action(name: str, args: list[Word], location: Location) -> Action:
+def _tcp_action(name: str, args: list[Word], context: RuleContext, location: Location) -> Action:
     if name == "accept":
         return Action(ActionKind.ALLOW, detail="accept")
     if name == "reject":
@@ -205,9 +215,9 @@ def _tcp_action(name: str, args: list[Word], location: Location) -> Action:
         return Action(ActionKind.DENY, detail=f"answered by the HAProxy service {service} (use-service)")
     if name.startswith("lua."):
         return Action(ActionKind.CONTINUE, opaque=Opaque(f"Lua action {name} may refuse the connection", location))
-    if name in _NO_EFFECT_TCP or name.startswith(("track-sc", "sc-", "set-var(", "set-var-fmt(", "unset-var(")):
+    if name in _TCP_ACTIONS_2_6 or name.startswith(_TCP_ACTION_CALLS_2_6):
         return Action(ActionKind.CONTINUE, detail=name)
-    return Action(ActionKind.CONTINUE, opaque=Opaque(f"action {name} is not known to HAProxy 2.6 and may refuse the connection", location))
+    return _unknown_action("tcp-request", name, context, location)
 
 
 def _text(words: list[Word]) -> str:
@@ -235,7 +245,7 @@ def tcp_request_step(words: list[Word], context: RuleContext, location: Location
     if ruleset not in ("connection", "session", "content") or len(words) < 3:
         raise RuleError(f"'tcp-request' expects 'connection', 'session', 'content' or 'inspect-delay', got '{ruleset}'", words[1].column)
     action_words, keyword, condition_words = _split_condition(words[2:])
-    action = _tcp_action(action_words[0].text, action_words[1:], location)
+    action = _tcp_action(action_words[0].text, action_words[1:], context, location)
     condition = _condition(keyword, condition_words, context, location, _text(words))
     return Step(condition, action, location, f"tcp-request {ruleset}", _text(words))
 

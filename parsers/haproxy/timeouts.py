@@ -19,7 +19,7 @@ from linter.model import Location, Timer, TimerKind
 
 MAX_MILLISECONDS = 2147483647
 _UNITS_MS = {"us": 0.001, "ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000}
-_TIME = re.compile(r"(\d+)([a-z]*)")
+_TIME = re.compile(r"(\d+)(us|ms|s|m|h|d)?(.*)", re.DOTALL)
 TIMEOUT_NAMES = frozenset(
     {"check", "client", "client-fin", "connect", "http-keep-alive", "http-request", "queue",
      "server", "server-fin", "tarpit", "tunnel"}
@@ -30,18 +30,27 @@ class TimeError(ValueError):
     """A time value HAProxy refuses."""
 
 
-def parse_time_ms(text: str) -> float:
-    """Milliseconds for an HAProxy time value such as `30s`, `1h` or `500` (ms)."""
-    match = _TIME.fullmatch(text)
+def parse_time(text: str) -> tuple[float, str]:
+    """Milliseconds for an HAProxy time value such as `30s`, `1h` or `500` (ms), and what follows
+    the unit. HAProxy 2.6 reads `65min` as 65m and only warns about "in"; callers report it."""
+    match = _TIME.match(text)
     if not match:
-        bad = next((char for char in text if not char.isdigit()), text[:1] or " ")
+        bad = text[:1] or " "
         raise TimeError(f"unexpected character '{bad}' in time value '{text}'")
-    number, unit = match.groups()
-    if unit not in _UNITS_MS and unit != "":
-        raise TimeError(f"unknown time unit '{unit}' in '{text}'")
-    value = int(number) * _UNITS_MS.get(unit, 1)
+    number, unit, rest = match.groups()
+    if rest and unit is None:
+        raise TimeError(f"unexpected character '{rest[0]}' in time value '{text}'")
+    value = int(number) * _UNITS_MS[unit or "ms"]
     if value > MAX_MILLISECONDS:
         raise TimeError(f"timer overflow in '{text}' (maximum value is 2147483647 ms or ~24.8 days)")
+    return value, rest
+
+
+def parse_time_ms(text: str) -> float:
+    """Milliseconds for a time value that must be exact (no trailing characters)."""
+    value, rest = parse_time(text)
+    if rest:
+        raise TimeError(f"unexpected character '{rest[0]}' after the time value '{text}'")
     return value
 
 

@@ -1,0 +1,140 @@
+"""The sample configurations of examples/ (the README's demo) say what they claim.
+
+- exchange-good.cfg: nothing to report;
+- exchange-short-timeout.cfg: the 30-minute `timeout server` inherited from defaults (EAS102),
+  and the User-Agent-only, case-sensitive CloudMagic block (EAS202, EAS203);
+- exchange-shadowed-deny.cfg: both CloudMagic denies shadowed by the allow above them (EAS204).
+
+Expected lines are found by the text of the line they point at, so editing the comments of an
+example does not break the test, while a finding moving to another line does. Every example is
+a real configuration (`haproxy -c`), and the installed `easlint` command reports the same.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from linter.findings import Finding, Severity
+from linter.policy import Policy
+from policies import RULES
+from tests.conftest import REPO, lint_haproxy
+from tests.haproxy_support import haproxy_check
+
+EXAMPLES = REPO / "examples" / "haproxy"
+GOOD = EXAMPLES / "exchange-good.cfg"
+SHORT_TIMEOUT = EXAMPLES / "exchange-short-timeout.cfg"
+SHADOWED = EXAMPLES / "exchange-shadowed-deny.cfg"
+SEVERITY = {rule.id: rule.severity for rule in RULES}
+
+
+def lines_with(path: Path, text: str) -> list[int]:
+    """Numbers of the configuration lines (not comments) that contain `text`."""
+    found = [number for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+             if text in line and not line.lstrip().startswith("#")]
+    assert found, f"{path.name} has no line with {text!r}: the example changed, update this test"
+    return found
+
+
+def line_with(path: Path, text: str) -> int:
+    found = lines_with(path, text)
+    assert len(found) == 1, f"{path.name}: {text!r} is on several lines {found}"
+    return found[0]
+
+
+def expected_findings() -> dict[Path, list[tuple[str, int]]]:
+    """(rule, line) of every finding each example must give, from reading the examples."""
+    inherited_timeout = line_with(SHORT_TIMEOUT, "timeout server 30m")  # in defaults; be_exchange sets none
+    ua_only_block = line_with(SHORT_TIMEOUT, "http-request deny if { path_beg -i /microsoft-server-activesync } blocked_app")
+    shadowed = lines_with(SHADOWED, "http-request deny deny_status 403 if activesync")
+    assert len(shadowed) == 2
+    return {
+        GOOD: [],
+        SHORT_TIMEOUT: [("EAS102", inherited_timeout), ("EAS202", ua_only_block), ("EAS203", ua_only_block)],
+        SHADOWED: [("EAS204", line) for line in shadowed],
+    }
+
+
+def lint_file(path: Path, policy: Policy) -> list[Finding]:
+    return lint_haproxy(path.read_text(encoding="utf-8"), policy, path.name, path.parent)
+
+
+def test_every_example_is_covered() -> None:
+    assert sorted(EXAMPLES.glob("*.cfg")) == sorted(expected_findings())
+
+
+@pytest.mark.parametrize("path", sorted(EXAMPLES.glob("*.cfg")), ids=lambda path: path.name)
+def test_example_findings(path: Path, policy: Policy) -> None:
+    findings = lint_file(path, policy)
+    actual = Counter((finding.rule_id, finding.location.line) for finding in findings)
+    expected = Counter(expected_findings()[path])
+    described = "\n".join(f"  {f.rule_id} line {f.location.line}: {f.message}" for f in findings) or "  (none)"
+    assert actual == expected, f"findings of {path.name}:\n{described}"
+
+
+def test_short_timeout_findings_say_why(policy: Policy) -> None:
+    by_rule = {finding.rule_id: finding for finding in lint_file(SHORT_TIMEOUT, policy)}
+    timeout = by_rule["EAS102"]
+    assert timeout.object_path == "backend be_exchange"
+    assert "1800 s" in (timeout.actual or "")
+    assert any("inherited by backend be_exchange" in item.message for item in timeout.evidence)
+    assert "CloudMagic (case)" in (by_rule["EAS202"].actual or "")  # the variant that gets through
+    assert "no User-Agent header" in (by_rule["EAS203"].actual or "")
+
+
+@pytest.mark.parametrize("path", sorted(EXAMPLES.glob("*.cfg")), ids=lambda path: path.name)
+def test_example_passes_haproxy_check(path: Path, tmp_path: Path) -> None:
+    result = haproxy_check(path, tmp_path)
+    assert result.returncode == 0, result.stdout
+
+
+# -- the installed command -------------------------------------------------------------------------
+
+
+def easlint_command() -> str:
+    found = shutil.which("easlint") or shutil.which("easlint", path=str(Path(sys.executable).parent))
+    assert found, "the easlint console script is not installed (python3 -m pip install -e '.[test]')"
+    return found
+
+
+def run_easlint(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {key: value for key, value in os.environ.items() if key != "GITHUB_ACTIONS"}
+    env["NO_COLOR"] = "1"
+    return subprocess.run([easlint_command(), *args], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True, timeout=120, env=env, stdin=subprocess.DEVNULL)
+
+
+def summary(findings: list[tuple[str, int]], files_with_findings: int, files_checked: int) -> str:
+    """The report's last line for these findings (each rule at its default severity)."""
+    counts = Counter(SEVERITY[rule] for rule, _ in findings)
+    return (f"Found {len(findings)} problems ({counts[Severity.ERROR]} errors, {counts[Severity.WARNING]} warnings) "
+            f"in {files_with_findings} files; {files_checked} configuration files checked.")
+
+
+def test_easlint_on_examples_directory() -> None:
+    result = run_easlint("examples/")
+    assert result.returncode == 1, result.stdout + result.stderr
+    expected = expected_findings()
+    shown = Counter(
+        ((REPO / match["file"]).resolve(), match["rule"], int(match["line"]))
+        for match in re.finditer(r"^(?P<file>\S+?):(?P<line>\d+):\d+: (?P<rule>EAS\d{3}) ", result.stdout, re.MULTILINE)
+    )
+    wanted = Counter((path.resolve(), rule, line) for path, found in expected.items() for rule, line in found)
+    assert shown == wanted, result.stdout
+    all_findings = [finding for found in expected.values() for finding in found]
+    files_with_findings = sum(1 for found in expected.values() if found)
+    assert summary(all_findings, files_with_findings, len(expected)) in result.stdout.splitlines(), result.stdout
+
+
+def test_easlint_on_good_example_exits_zero() -> None:
+    result = run_easlint("examples/haproxy/exchange-good.cfg")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert not re.search(r"\bEAS\d{3}\b", result.stdout), result.stdout
+    assert "No problems found; 1 configuration file checked." in result.stdout.splitlines(), result.stdout
