@@ -88,12 +88,20 @@ def entry_binds(listener: Listener) -> list[Bind]:
     return list(chosen.values())
 
 
-def probes_at(listener: Listener, bind: Bind, probes: tuple[Probe, ...]) -> list[Probe]:
+def client_speaks_tls(listener: Listener, bind: Bind) -> bool:
+    """ActiveSync clients use HTTPS: a bind that terminates TLS sees it, and so does a bind that
+    does not parse HTTP (TLS passes through), except on port 80 where plain HTTP is spoken. A
+    bind that parses HTTP without terminating TLS can only be receiving plain HTTP."""
+    return bind.tls or (not listener.l7 and bind.port != 80)
+
+
+def probes_at(listener: Listener, bind: Bind, probes: tuple[Probe, ...], exchange_pools: frozenset[str] = frozenset()) -> list[Probe]:
     """The probes as they arrive at one bind of a listener, once per Host name."""
     arriving = []
-    for host in host_variants(listener):
+    client_tls = client_speaks_tls(listener, bind)
+    for host in host_variants(listener, exchange_pools):
         for probe in probes:
-            request = probe.request.arriving_at(bind.address, bind.port, bind.tls).with_host(host)
+            request = probe.request.arriving_at(bind.address, bind.port, bind.tls, client_tls).with_host(host)
             arriving.append(probe.retarget(request))
     return arriving
 
@@ -106,7 +114,7 @@ def analyze(device: Device, policy: Policy) -> Analysis:
         if listener.object_path not in scope.listeners:
             continue
         for bind in entry_binds(listener):
-            for probe in probes_at(listener, bind, probes):
+            for probe in probes_at(listener, bind, probes, frozenset(scope.exchange_pools)):
                 outcome = simulate_on(device, listener, bind, probe)
                 if analysis.on_path(outcome) or any(branch.routing_unknown for branch in outcome.branches):
                     analysis.outcomes.append(outcome)

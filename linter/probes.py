@@ -67,7 +67,8 @@ class Request:
     headers: tuple[tuple[str, str], ...]
     dst_address: str | None = None
     dst_port: int | None = None
-    tls: bool = True
+    tls: bool = True  # TLS is terminated by the hop the request arrives at (HAProxy ssl_fc)
+    client_tls: bool = True  # the client speaks TLS, terminated here or passed through
     src_address: str = PROBE_SOURCE_ADDRESS
     http_version: str = "1.1"
 
@@ -77,7 +78,9 @@ class Request:
 
     @property
     def sni(self) -> str | None:
-        if not self.tls or self.host is None:
+        """The server name of the client's TLS handshake: visible whether the hop terminates TLS
+        or passes it through (HAProxy `ssl_fc_sni` and `req.ssl_sni`)."""
+        if not self.client_tls or self.host is None:
             return None
         return self.host.rsplit(":", 1)[0] if not self.host.startswith("[") else self.host
 
@@ -97,8 +100,11 @@ class Request:
         headers = tuple((k, v) for k, v in self.headers if k.lower() != "host")
         return dataclasses.replace(self, headers=(("Host", host),) + headers)
 
-    def arriving_at(self, address: str | None, port: int | None, tls: bool) -> Request:
-        return dataclasses.replace(self, dst_address=address, dst_port=port, tls=tls)
+    def arriving_at(self, address: str | None, port: int | None, tls: bool, client_tls: bool | None = None) -> Request:
+        """The request as it reaches a bind: `tls` when the bind terminates TLS; `client_tls` when
+        the client speaks TLS there at all (default: only when the bind terminates it)."""
+        return dataclasses.replace(self, dst_address=address, dst_port=port, tls=tls,
+                                   client_tls=tls if client_tls is None else client_tls)
 
 
 @dataclass(frozen=True, slots=True)

@@ -119,16 +119,18 @@ def _host_candidates(match: Match) -> Iterator[str]:
             yield value + ("example.invalid" if value.endswith(".") else ".example.invalid")
 
 
-def host_variants(listener: Listener) -> tuple[str, ...]:
-    """Host names to send probes with: each one the listener routes on, and one it does not know."""
-    marked: list[str] = []
-    other: list[str] = []
+def host_variants(listener: Listener, exchange_pools: frozenset[str] = frozenset()) -> tuple[str, ...]:
+    """Host names to send probes with: every one the listener routes to an Exchange pool on, then
+    others that name Exchange, then the rest up to a limit, and always one it does not know."""
+    ranked: dict[str, int] = {}
     for step in listener.steps:
+        routes_to_exchange = step.action.pool in exchange_pools
         for match in iter_matches(step.condition):
             if _is_host_match(match):
                 for host in _host_candidates(match):
-                    bucket = marked if exchange_word(host) else other
-                    if host not in marked and host not in other:
-                        bucket.append(host)
-    hosts = (marked + other)[: MAX_HOSTS_PER_LISTENER - 1]
-    return tuple(hosts) + (UNKNOWN_HOST,)
+                    rank = 0 if routes_to_exchange else 1 if exchange_word(host) else 2
+                    ranked[host] = min(rank, ranked.get(host, rank))
+    essential = [host for host, rank in ranked.items() if rank == 0]
+    others = sorted((host for host, rank in ranked.items() if rank > 0), key=lambda host: ranked[host])
+    room = max(0, MAX_HOSTS_PER_LISTENER - 1 - len(essential))
+    return tuple(essential + others[:room]) + (UNKNOWN_HOST,)

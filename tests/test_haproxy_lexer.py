@@ -82,3 +82,10 @@ def test_a_dollar_in_double_quotes_must_start_a_variable_name(line: str, column:
 @pytest.mark.parametrize("line", ['str "${FOO-bar}"', 'str "${FOO[*]}"', 'reg "^a\\$"', "reg '^a$'", "reg ^a$"])
 def test_dollars_haproxy_accepts(line: str) -> None:
     assert len(split_words(line)) == 2
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab$# \t{}!-_./:(),=")), max_size=60))
+def test_the_plain_line_fast_path_agrees_with_the_full_lexer(line: str) -> None:
+    # A trailing comment holding a quote forces the full path without changing the words.
+    assert split_words(line) == split_words(line + ' #"')

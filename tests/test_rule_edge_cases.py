@@ -55,3 +55,43 @@ def test_form_gap_messages_read_as_sentences(policy: Policy) -> None:
         "the block at line 8 refuses CloudMagic's plain requests but not its base64-encoded query form "
         "(MS-ASHTTP 2.2.1.1.1.1), which hides DeviceType in binary: that form reaches backend be_exchange"
     )
+
+
+def test_tls_passthrough_routed_by_sni_is_on_the_activesync_path(policy: Policy) -> None:
+    text = """
+defaults
+    timeout client 30m
+    timeout server 30m
+frontend fe_tls
+    mode tcp
+    bind :443
+    tcp-request inspect-delay 5s
+    tcp-request content accept if { req.ssl_hello_type 1 }
+    use_backend be_exchange if { req.ssl_sni -i mail.example.com }
+    default_backend be_other
+backend be_exchange
+    mode tcp
+    server exch1 10.0.0.11:443
+backend be_other
+    mode tcp
+    server web1 10.0.0.21:443
+"""
+    assert found(text, policy) == {("EAS102", 3), ("EAS102", 4), ("EAS207", 5)}
+
+
+def test_an_exchange_host_is_probed_however_many_other_hosts_come_first(policy: Policy) -> None:
+    routes = "\n".join(f"    use_backend be_app{i} if {{ hdr(host) -i app{i}.example.com }}" for i in range(20))
+    apps = "\n".join(f"backend be_app{i}\n    server a{i} 10.0.1.{i}:80" for i in range(20))
+    text = f"""
+defaults
+    mode http
+    timeout server 30m
+frontend fe_shared
+    bind :443 ssl crt /etc/haproxy/certs/shared.pem
+{routes}
+    use_backend be_exchange if {{ hdr(host) -i mail.example.com }}
+backend be_exchange
+    server exch1 10.0.0.11:443
+{apps}
+"""
+    assert ("EAS102", 4) in found(text, policy) and ("EAS201", 5) in found(text, policy)
