@@ -265,8 +265,8 @@ class Generator:
             elif total > self.n_backends and slot.kind in ("web", "tcp") and slot.backends == 1:
                 slot.kind, slot.backends = ("alias" if slot.kind == "web" else "redirect"), 0
                 total -= 1
-            elif total > self.n_backends and (slot.kind == "sni" and slot.backends > 1
-                                              or slot.kind == "shared" and slot.backends > len(slot.hosted) + 1):
+            elif total > self.n_backends and ((slot.kind == "sni" and slot.backends > 1)
+                                              or (slot.kind == "shared" and slot.backends > len(slot.hosted) + 1)):
                 slot.backends -= 1
                 total -= 1
         # Exchange front ends anywhere but first (their fallback and aliases need a web backend).

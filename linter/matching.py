@@ -43,22 +43,24 @@ class Context:
     unknowns: list[Unknown] = field(default_factory=list)
 
 
-def _query_params(query: str | None, name: str, case_sensitive: bool, delimiter: str | None) -> list[str]:
-    if query is None:
+def _query_params(request: Request, name: str, case_sensitive: bool, delimiter: str | None) -> list[str]:
+    """Values of one URL parameter as HAProxy's url_param finds them: the parameter list starts
+    after the first "?" (or, when a delimiter is given, after the first delimiter in the URL)
+    and parameters end at "&", ";", "?" or the delimiter; values are not URL-decoded."""
+    url = request.url
+    start = url.find(delimiter or "?")
+    if start < 0:
         return []
-    separators = "&;" + (delimiter or "")
-    values: list[str] = []
-    start = 0
+    separators = "&;?" + (delimiter or "")
     wanted = name if case_sensitive else name.lower()
-    for index in range(len(query) + 1):
-        if index < len(query) and query[index] not in separators:
+    values: list[str] = []
+    pair_start = start + 1
+    for index in range(start + 1, len(url) + 1):
+        if index < len(url) and url[index] not in separators:
             continue
-        pair = query[start:index]
-        start = index + 1
-        key, equals, value = pair.partition("=")
-        if not equals:
-            continue
-        if (key if case_sensitive else key.lower()) == wanted:
+        key, equals, value = url[pair_start:index].partition("=")
+        pair_start = index + 1
+        if equals and (key if case_sensitive else key.lower()) == wanted:
             values.append(value)
     return values
 
@@ -83,7 +85,7 @@ def extract(item: Field, context: Context) -> list[str] | None:
     if kind is FieldKind.QUERY:
         return [] if request.query is None else [request.query]
     if kind is FieldKind.QUERY_PARAM:
-        return _query_params(request.query, item.name or "", item.name_case_sensitive, item.delimiter)
+        return _query_params(request, item.name or "", item.name_case_sensitive, item.delimiter)
     if kind is FieldKind.HEADER:
         return _header_values(request, item)
     if kind is FieldKind.HEADER_COUNT:
@@ -92,7 +94,10 @@ def extract(item: Field, context: Context) -> list[str] | None:
         host = request.host
         return [] if host is None else [host.rsplit(":", 1)[0].lower()]
     if kind is FieldKind.SNI:
-        return [] if request.sni is None else [request.sni]
+        # "client-hello": read from the handshake in the buffer, so only where TLS passes
+        # through (HAProxy req.ssl_sni); "tls-session": only where TLS ends here (ssl_fc_sni).
+        visible = {"client-hello": not request.tls, "tls-session": request.tls}.get(item.name or "", True)
+        return [request.sni] if visible and request.sni is not None else []
     if kind is FieldKind.METHOD:
         return [request.method]
     if kind is FieldKind.SRC:

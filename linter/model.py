@@ -77,7 +77,7 @@ class FieldKind(str, enum.Enum):
     HEADER = "header"  # value(s) of one request header
     HEADER_COUNT = "header_count"  # number of values of one header
     HOST = "host"  # host name the client asked for (Host header without port)
-    SNI = "sni"  # TLS server name indication
+    SNI = "sni"  # TLS server name indication; name "client-hello" or "tls-session" says where it is read
     METHOD = "method"
     SRC = "src"  # client address
     DST_PORT = "dst_port"

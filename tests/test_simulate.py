@@ -230,3 +230,23 @@ def test_branching_is_capped(policy: Policy) -> None:
 def test_probe_role_is_kept_through_retargeting(policy: Policy) -> None:
     outcome = run(frontend(""), probe(policy, client="Android native"))
     assert outcome.probe.role is Role.ALLOWED and outcome.probe.request.host == "mail.example.com"
+
+
+def test_url_param_separators_and_delimiter_as_haproxy_reads_them(policy: Policy) -> None:
+    anywhere = frontend("    http-request deny if { url_param(DeviceType) -m str -i cloudmagic }")
+    assert run(anywhere, probe(policy, query="Cmd=Ping?DeviceType=CloudMagic")).verdict is Verdict.DENIED
+    after_semicolon = frontend("    http-request deny if { url_param(DeviceType,;) -m str -i cloudmagic }")
+    # With a delimiter the parameter list starts after its first occurrence in the URL.
+    assert run(after_semicolon, probe(policy)).verdict is Verdict.ALLOWED
+    assert run(after_semicolon, probe(policy, query="a=1;DeviceType=CloudMagic")).verdict is Verdict.DENIED
+    assert run(after_semicolon, probe(policy, query="DeviceType=CloudMagic;b=2")).verdict is Verdict.ALLOWED
+
+
+def test_req_ssl_sni_sees_nothing_once_tls_is_offloaded_but_ssl_fc_sni_does(policy: Policy) -> None:
+    device = parse_haproxy(HEAD + """
+frontend fe
+    bind :443 ssl crt /etc/haproxy/certs/mail.pem
+    use_backend be_web if { req.ssl_sni -i mail.example.com }
+    use_backend be_exchange if { ssl_fc_sni -i mail.example.com }
+""" + BACKENDS)
+    assert run(device, probe(policy, client="iOS Mail")).pools == ("be_exchange",)

@@ -149,8 +149,10 @@ def _fetch(criterion: Criterion, scope: AclScope) -> tuple[Field | Opaque | bool
         return Field(FieldKind.DST_PORT), "int"
     if name == "ssl_fc":
         return Field(FieldKind.TLS), "bool"
-    if name in ("req.ssl_sni", "ssl_fc_sni"):
-        return Field(FieldKind.SNI), "str"
+    if name == "req.ssl_sni":
+        return Field(FieldKind.SNI, "client-hello"), "str"
+    if name == "ssl_fc_sni":
+        return Field(FieldKind.SNI, "tls-session"), "str"
     if name == "req.ver":
         return Field(FieldKind.HTTP_VERSION), "str"
     if name == "always_true":

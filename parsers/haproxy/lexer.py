@@ -2,7 +2,7 @@
 
 A backslash escapes a space, `#`, `\\` and quotes (and `$`, inside double quotes only, which
 the real binary does although the manual's table says otherwise), and `\\n`, `\\r`, `\\t`,
-`\\xNN` give control characters; any other backslash pair is kept as written (so `\\d` reaches a
+`\\xNN` give control characters (a word ends at a NUL); any other backslash pair is kept as written (so `\\d` reaches a
 regex intact). Double quotes protect spaces, `#` and single quotes and expand environment
 variables; single quotes protect everything. An unquoted `#` starts a comment. There are no
 continuation lines: a trailing backslash is a word of its own, as HAProxy reads it.
@@ -93,7 +93,9 @@ def split_words(line: str) -> list[Word]:
                     parts.append(_CONTROL_ESCAPES[nxt])
                     quoted = True
                     index += 2
-                elif nxt == "x" and _HEX.match(line, index + 2):
+                elif nxt == "x":
+                    if not _HEX.match(line, index + 2):
+                        raise LexError(f"truncated or invalid hexadecimal sequence at position {index + 1}", index + 1)
                     parts.append(chr(int(line[index + 2 : index + 4], 16)))
                     quoted = True
                     index += 4
@@ -126,4 +128,5 @@ def split_words(line: str) -> list[Word]:
             index += 1
         if quote is not None:
             raise LexError(f"unmatched quote at position {quote_start + 1}", quote_start + 1)
-        words.append(Word("".join(parts), start + 1, quoted, tuple(env)))
+        text = "".join(parts).partition("\0")[0]  # HAProxy's words end at a NUL (from \x00)
+        words.append(Word(text, start + 1, quoted, tuple(env)))

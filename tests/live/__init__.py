@@ -1,0 +1,1 @@
+"""Differential tests against the real HAProxy binary running on loopback (marker `live`)."""
