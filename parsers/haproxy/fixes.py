@@ -28,20 +28,20 @@ def _quoted(value: str) -> str:
     return "'" + value.replace("'", "") + "'"
 
 
-def _user_agent_rule(apps: Sequence[BlockedApp]) -> str | None:
-    agents = [agent for app in apps for agent in app.user_agents]
-    if not agents:
+def _deny_rule(values: list[str], test: str) -> str | None:
+    """An ActiveSync deny rule whose anonymous ACL applies `test` to the values, if any."""
+    if not values:
         return None
-    patterns = " ".join(_quoted(agent) for agent in agents)
-    return f"http-request deny deny_status 403 if {ACTIVESYNC_TEST} {{ req.fhdr(user-agent) -m sub -i {patterns} }}"
+    patterns = " ".join(_quoted(value) for value in values)
+    return f"http-request deny deny_status 403 if {ACTIVESYNC_TEST} {{ {test} {patterns} }}"
+
+
+def _user_agent_rule(apps: Sequence[BlockedApp]) -> str | None:
+    return _deny_rule([agent for app in apps for agent in app.user_agents], "req.fhdr(user-agent) -m sub -i")
 
 
 def _device_type_rule(apps: Sequence[BlockedApp]) -> str | None:
-    types = [device_type for app in apps for device_type in app.device_types]
-    if not types:
-        return None
-    patterns = " ".join(_quoted(device_type) for device_type in types)
-    return f"http-request deny deny_status 403 if {ACTIVESYNC_TEST} {{ url_param(DeviceType) -m str -i {patterns} }}"
+    return _deny_rule([device_type for app in apps for device_type in app.device_types], "url_param(DeviceType) -m str -i")
 
 
 def _block_rules(apps: Sequence[BlockedApp]) -> list[str]:
