@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from linter.fixes import Fixer
@@ -28,6 +29,7 @@ _MODULES = {
 VENDOR_NAMES = tuple(_MODULES)
 
 
+@cache
 def vendor(name: str) -> Vendor:
     parser_module, fixer_module, fixer_class = _MODULES[name]
     parse = importlib.import_module(parser_module).parse
