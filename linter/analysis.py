@@ -7,6 +7,7 @@ pool, or when its routing cannot be known; outcomes on other pools belong to oth
 
 from __future__ import annotations
 
+from collections.abc import Container
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -95,7 +96,7 @@ def client_speaks_tls(listener: Listener, bind: Bind) -> bool:
     return bind.tls or (not listener.l7 and bind.port != 80)
 
 
-def probes_at(listener: Listener, bind: Bind, probes: tuple[Probe, ...], exchange_pools: frozenset[str] = frozenset()) -> list[Probe]:
+def probes_at(listener: Listener, bind: Bind, probes: tuple[Probe, ...], exchange_pools: Container[str] = ()) -> list[Probe]:
     """The probes as they arrive at one bind of a listener, once per Host name."""
     arriving = []
     client_tls = client_speaks_tls(listener, bind)
@@ -114,7 +115,7 @@ def analyze(device: Device, policy: Policy) -> Analysis:
         if listener.object_path not in scope.listeners:
             continue
         for bind in entry_binds(listener):
-            for probe in probes_at(listener, bind, probes, frozenset(scope.exchange_pools)):
+            for probe in probes_at(listener, bind, probes, scope.exchange_pools):
                 outcome = simulate_on(device, listener, bind, probe)
                 if analysis.on_path(outcome) or any(branch.routing_unknown for branch in outcome.branches):
                     analysis.outcomes.append(outcome)

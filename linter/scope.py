@@ -12,7 +12,7 @@ routes to no marked pool (a frontend called `fe_exchange` in front of a backend 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Container, Iterator
 from dataclasses import dataclass
 
 from linter.model import All, Any, Condition, Device, FieldKind, Listener, Match, MatchOp, Not, Step
@@ -119,7 +119,7 @@ def _host_candidates(match: Match) -> Iterator[str]:
             yield value + ("example.invalid" if value.endswith(".") else ".example.invalid")
 
 
-def host_variants(listener: Listener, exchange_pools: frozenset[str] = frozenset()) -> tuple[str, ...]:
+def host_variants(listener: Listener, exchange_pools: Container[str] = ()) -> tuple[str, ...]:
     """Host names to send probes with: every one the listener routes to an Exchange pool on, then
     others that name Exchange, then the rest up to a limit, and always one it does not know."""
     ranked: dict[str, int] = {}

@@ -26,7 +26,6 @@ class Vendor:
 _MODULES = {
     "haproxy": ("parsers.haproxy", "parsers.haproxy.fixes", "HAProxyFixer"),
 }
-VENDOR_NAMES = tuple(_MODULES)
 
 
 @cache

@@ -121,7 +121,6 @@ def _check_no_l7(context: RuleContext) -> Iterator[Finding]:
         pool = analysis.device.pool(branch.pool)
         passthrough = bool(outcome.bind and not outcome.bind.tls and pool and any(member.tls or member.port == 443 for member in pool.members))
         how = "TLS passes through encrypted" if passthrough else "it forwards bytes without parsing HTTP"
-        apps = [app for app in analysis.policy.blocked_apps]
         yield NO_L7_VISIBILITY.finding(
             context,
             f"{listener.object_path} carries ActiveSync to {_landing(branch, analysis)} but {how} ({listener.mode_source}): "
@@ -132,7 +131,7 @@ def _check_no_l7(context: RuleContext) -> Iterator[Finding]:
             expected="a hop that terminates TLS and parses HTTP refuses blocked apps",
             actual=f"{listener.mode_source}; {outcome.probe.label} forwarded to {_landing(branch, analysis)}",
             evidence=_trace_evidence(branch),
-            fix=context.fixer.l7_visibility(listener, apps),
+            fix=context.fixer.l7_visibility(listener, analysis.policy.blocked_apps),
         )
 
 
@@ -302,7 +301,7 @@ def _shadowed(analysis: Analysis) -> list[tuple[str, str, tuple[Step, Step]]]:
                 context = Context(outcome.probe.request, visible)
                 if evaluate(step.condition, context) is not True:
                     continue
-                allow = _first_allow_before(steps, index, Context(outcome.probe.request, visible))
+                allow = _first_allow_before(steps, index, context)
                 if allow is not None:
                     shadows.setdefault((outcome.listener.object_path, outcome.probe.client, step), allow)
     return [(listener, app, (deny, allow)) for (listener, app, deny), allow in shadows.items() if deny not in decisive]

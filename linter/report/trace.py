@@ -45,7 +45,7 @@ def render_trace(device: Device, policy: Policy, client: str, host: str | None =
         if not binds:
             lines.append("  no bind with a port: nothing reaches it directly")
         for bind in binds:
-            for probe in probes_at(listener, bind, probes, frozenset(scope.exchange_pools)):
+            for probe in probes_at(listener, bind, probes, scope.exchange_pools):
                 if host is not None and probe.request.host != host:
                     continue
                 outcome = simulate_on(device, listener, bind, probe)
