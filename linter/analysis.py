@@ -7,14 +7,15 @@ pool, or when its routing cannot be known; outcomes on other pools belong to oth
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Container
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from linter.model import Bind, Device, Listener, Pool, Timer
+from linter.model import Bind, Device, FieldKind, Listener, Pool, Timer
 from linter.policy import Policy
 from linter.probes import Probe, ProbeForm, Role, build_probes
-from linter.scope import Scope, find_scope, host_variants
+from linter.scope import Scope, find_scope, host_variants, iter_matches
 from linter.simulate import Branch, Outcome, Verdict, simulate_on
 
 SIMULATED_FORMS = (ProbeForm.PLAIN, ProbeForm.CASE, ProbeForm.UA_ONLY, ProbeForm.DEVICETYPE_ONLY)
@@ -80,13 +81,26 @@ class Analysis:
         ]
 
 
+def _tests_destination(listener: Listener) -> bool:
+    return any(match.field.kind is FieldKind.DST_ADDRESS for step in listener.steps for match in iter_matches(step.condition))
+
+
 def entry_binds(listener: Listener) -> list[Bind]:
-    """One bind per port and TLS flag: further addresses on the same port behave the same."""
-    chosen: dict[tuple[int, bool], Bind] = {}
+    """One bind per port and TLS flag: further addresses on the same port behave the same,
+    unless the listener's steps test the destination address (a firewall rulebase), where each
+    address is its own entry point."""
+    by_address = _tests_destination(listener)
+    chosen: dict[tuple[str | None, int, bool], Bind] = {}
     for bind in listener.binds:
         if bind.port is not None:
-            chosen.setdefault((bind.port, bind.tls), bind)
+            chosen.setdefault((bind.address if by_address else None, bind.port, bind.tls), bind)
     return list(chosen.values())
+
+
+def _blind_to_http(device: Device, listener: Listener) -> bool:
+    """Whether no step on the way can see HTTP, so every probe at one bind and Host name goes
+    the same way (a firewall, a TCP-mode proxy) and one simulation serves them all."""
+    return not listener.l7 and not any(pool.l7 for pool in device.pools)
 
 
 def client_speaks_tls(listener: Listener, bind: Bind) -> bool:
@@ -114,9 +128,15 @@ def analyze(device: Device, policy: Policy) -> Analysis:
     for listener in device.listeners:
         if listener.object_path not in scope.listeners:
             continue
+        blind = _blind_to_http(device, listener)
         for bind in entry_binds(listener):
+            shared: dict[str | None, Outcome] = {}
             for probe in probes_at(listener, bind, probes, scope.exchange_pools):
-                outcome = simulate_on(device, listener, bind, probe)
+                host = probe.request.host
+                if blind and host in shared:
+                    outcome = dataclasses.replace(shared[host], probe=probe)
+                else:
+                    outcome = shared[host] = simulate_on(device, listener, bind, probe)
                 if analysis.on_path(outcome) or any(branch.routing_unknown for branch in outcome.branches):
                     analysis.outcomes.append(outcome)
     return analysis

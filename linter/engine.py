@@ -8,15 +8,19 @@ traceback, while the run goes on.
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from linter.analysis import analyze
 from linter.files import Candidate, InputError, Unreadable, discover, display_path, read_text
 from linter.findings import Finding
-from linter.model import Device
+from linter.model import Device, DeviceKind
 from linter.policy import Policy
-from parsers import vendor
+from parsers import SUPPORTED, archive_vendor, vendor
 from parsers.detect import SNIFF_BYTES, detect_vendor
+from policies.app_blocking import NO_L7_VISIBILITY
 from policies.base import Rule, RuleContext
 from policies.hygiene import PARSE_ERROR, unreadable_file
 
@@ -30,6 +34,7 @@ class FileResult:
     status: str  # "checked", "skipped" (not a recognised configuration) or "failed"
     explicit: bool = False  # named on the command line
     activesync: bool | None = None  # whether an ActiveSync path was found
+    device_kind: DeviceKind | None = None
     note: str | None = None
     findings: tuple[Finding, ...] = ()
 
@@ -59,13 +64,20 @@ def _run_rules(device: Device, policy: Policy, rules: tuple[Rule, ...], vendor_n
     return findings, analysis.has_activesync_path
 
 
+def _skip_unsupported(vendor_name: str) -> str:
+    return f"{vendor_name} configuration: easlint does not read this vendor yet"
+
+
 def check_file(candidate: Candidate, policy: Policy, rules: tuple[Rule, ...], report: Report) -> FileResult:
     name = display_path(candidate.path)
 
     def done(vendor_name: str | None, status: str, note: str | None = None, activesync: bool | None = None,
-             findings: tuple[Finding, ...] = ()) -> FileResult:
-        return FileResult(name, vendor_name, status, candidate.explicit, activesync, note, findings)
+             findings: tuple[Finding, ...] = (), kind: DeviceKind | None = None) -> FileResult:
+        return FileResult(name, vendor_name, status, candidate.explicit, activesync, note, findings, kind)
 
+    archive = archive_vendor(candidate.path)
+    if archive is not None:
+        return _check_device(candidate, archive, None, policy, rules, report, done)
     head = read_text(candidate.path, limit=SNIFF_BYTES)
     if isinstance(head, Unreadable):
         if head.io_error:
@@ -77,22 +89,77 @@ def check_file(candidate: Candidate, policy: Policy, rules: tuple[Rule, ...], re
     vendor_name = detect_vendor(head)
     if vendor_name is None:
         return done(None, "skipped", note="not a recognised configuration")
+    if vendor_name not in SUPPORTED:
+        return done(vendor_name, "skipped", note=_skip_unsupported(vendor_name))
     text = read_text(candidate.path)
     if isinstance(text, Unreadable):
         return done(vendor_name, "failed", note=text.reason, findings=_unreadable(name, text.reason, rules))
+    return _check_device(candidate, vendor_name, text, policy, rules, report, done)
+
+
+def _check_device(candidate: Candidate, vendor_name: str, text: str | None, policy: Policy, rules: tuple[Rule, ...],
+                  report: Report, done: Callable[..., FileResult]) -> FileResult:
+    name = display_path(candidate.path)
+    support = vendor(vendor_name)
     try:
-        device = vendor(vendor_name).parse(name, text, candidate.path.parent)
+        if text is None:
+            assert support.parse_archive is not None
+            device = support.parse_archive(name, candidate.path)
+        else:
+            device = support.parse(name, text, candidate.path.parent)
         findings, activesync = _run_rules(device, policy, rules, vendor_name)
     except Exception as error:  # a bug in easlint: report it for this file and go on
         message = f"{name}: internal error while checking ({type(error).__name__}: {error})"
         report.internal_errors.append(message)
         return done(vendor_name, "failed", note=message)
-    return done(vendor_name, "checked", activesync=activesync, findings=tuple(findings))
+    return done(vendor_name, "checked", activesync=activesync, findings=tuple(findings), kind=device.kind)
+
+
+def device_candidates(candidates: list[Candidate]) -> list[Candidate]:
+    """One candidate per device: a file that belongs to a device spanning several files (an F5
+    `bigip_base.conf`, a partition's `bigip.conf`) is replaced by the device's main file, which
+    the vendor's parser reads together with the rest."""
+    chosen: dict[Path, Candidate] = {}
+    for candidate in candidates:
+        root = _device_root(candidate.path)
+        key = root.resolve()
+        if key in chosen:
+            if candidate.explicit and not chosen[key].explicit:
+                chosen[key] = Candidate(chosen[key].path, explicit=True)
+            continue
+        chosen[key] = candidate if root == candidate.path else Candidate(root, candidate.explicit)
+    return sorted(chosen.values(), key=lambda candidate: display_path(candidate.path))
+
+
+def _device_root(path: Path) -> Path:
+    if archive_vendor(path) is not None:
+        return path
+    head = read_text(path, limit=SNIFF_BYTES)
+    if isinstance(head, Unreadable):
+        return path
+    vendor_name = detect_vendor(head)
+    if vendor_name not in SUPPORTED:
+        return path
+    find_root = vendor(vendor_name).device_root
+    return find_root(path) if find_root is not None else path
 
 
 def run(paths: list[str], policy: Policy, rules: tuple[Rule, ...], all_files: bool = False) -> Report:
     """Check every configuration under `paths`; raises InputError for a path that does not exist."""
     report = Report(policy, rules)
-    for candidate in discover(paths, all_files):
+    for candidate in device_candidates(discover(paths, all_files)):
         report.files.append(check_file(candidate, policy, rules, report))
+    _firewalls_behind_proxies(report)
     return report
+
+
+def _firewalls_behind_proxies(report: Report) -> None:
+    """A firewall never sees HTTP, so "no hop can block apps" (EAS207) is true of it only when it
+    is the only hop: when the run also holds a proxy with an ActiveSync path, that proxy is where
+    apps are blocked and judged, and the firewall's EAS207 findings are dropped."""
+    if not any(result.activesync and result.device_kind is DeviceKind.PROXY for result in report.files):
+        return
+    for index, result in enumerate(report.files):
+        if result.device_kind is DeviceKind.FIREWALL:
+            kept = tuple(finding for finding in result.findings if finding.rule_id != NO_L7_VISIBILITY.id)
+            report.files[index] = dataclasses.replace(result, findings=kept)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import unquote
 
 from linter.model import All, Any, Condition, FieldKind, HTTP_FIELDS, Location, Match, MatchOp, Not, Opaque
@@ -23,6 +24,12 @@ from linter.probes import Request
 from linter.regexes import Untranslatable, compile_vendor_regex
 
 Tri = bool | None
+
+FIREWALL_APPLICATIONS_TLS = ("ssl", "activesync")
+FIREWALL_APPLICATIONS_PLAIN = ("web-browsing", "activesync")
+"""What a next-generation firewall may call an ActiveSync session. Without decryption PAN-OS
+App-ID sees a TLS session as `ssl` (or `activesync` where the handshake gives it away); in
+clear text, `web-browsing`. A rule naming any of them applies to the Ping."""
 
 
 @dataclass(frozen=True)
@@ -102,8 +109,14 @@ def extract(item: Field, context: Context) -> list[str] | None:
         return [request.method]
     if kind is FieldKind.SRC:
         return [request.src_address]
+    if kind is FieldKind.DST_ADDRESS:
+        return [] if request.dst_address is None else [request.dst_address]
     if kind is FieldKind.DST_PORT:
         return [] if request.dst_port is None else [str(request.dst_port)]
+    if kind is FieldKind.IP_PROTOCOL:
+        return ["tcp", "6"]
+    if kind is FieldKind.APPLICATION:
+        return list(FIREWALL_APPLICATIONS_TLS if request.client_tls else FIREWALL_APPLICATIONS_PLAIN)
     if kind is FieldKind.TLS:
         return ["1" if request.tls else "0"]
     if kind is FieldKind.HTTP_VERSION:
@@ -120,6 +133,22 @@ def _transform(value: str, transforms: tuple[str, ...]) -> str:
         elif name == "url_dec":
             value = unquote(value)
     return value
+
+
+@lru_cache(maxsize=65536)
+def address_span(spec: str) -> tuple[int, int, int]:
+    """The IP version and the first and last address, as integers, of a network ("10.0.0.0/8",
+    "10.1.1.1") or an inclusive range ("10.0.0.1-10.0.0.20", as firewalls write them). An
+    unreadable spec spans nothing."""
+    try:
+        if "-" in spec:
+            first, _, last = spec.partition("-")
+            low, high = ipaddress.ip_address(first.strip()), ipaddress.ip_address(last.strip())
+            return low.version, int(low), int(high)
+        network = ipaddress.ip_network(spec, strict=False)
+        return network.version, int(network.network_address), int(network.broadcast_address)
+    except ValueError:
+        return 0, 1, 0
 
 
 def _in_range(number: int, spec: str) -> bool:
@@ -148,10 +177,11 @@ def _match_value(match: Match, value: str, context: Context) -> Tri:
         return value not in ("", "0")
     if op is MatchOp.IP:
         try:
-            address = ipaddress.ip_address(value)
+            parsed = ipaddress.ip_address(value)
         except ValueError:
             return False
-        return any(address in ipaddress.ip_network(spec, strict=False) for spec in match.values)
+        address, version = int(parsed), parsed.version
+        return any(span[0] == version and span[1] <= address <= span[2] for span in map(address_span, match.values))
     if op is MatchOp.REGEX:
         verdict: Tri = False
         for pattern in match.values:

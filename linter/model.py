@@ -80,7 +80,10 @@ class FieldKind(str, enum.Enum):
     SNI = "sni"  # TLS server name indication; name "client-hello" or "tls-session" says where it is read
     METHOD = "method"
     SRC = "src"  # client address
+    DST_ADDRESS = "dst_address"  # address the client connects to (a firewall rule's destination)
     DST_PORT = "dst_port"
+    IP_PROTOCOL = "ip_protocol"  # "tcp" for every probe (ActiveSync is HTTPS over TCP)
+    APPLICATION = "application"  # the App-IDs a next-generation firewall may give the session
     TLS = "tls"  # whether the connection arrived over TLS (boolean)
     HTTP_VERSION = "http_version"
 
@@ -322,9 +325,25 @@ class Diagnostic:
     text: str | None = None
 
 
+class DeviceKind(str, enum.Enum):
+    """What the device is on the path. A packet-filtering firewall never sees HTTP, so blocking
+    apps is not its job when another hop of the run can do it."""
+
+    PROXY = "proxy"  # load balancer or reverse proxy: listeners, pools, request rules
+    FIREWALL = "firewall"  # stateful firewall: rulebases as listeners, permit rules as pools
+
+
 @dataclass(frozen=True)
 class Device:
-    """One device's normalized configuration."""
+    """One device's normalized configuration.
+
+    A firewall fits the same shape as a proxy, so the simulator and the rules need no special
+    case: each rulebase that can see the connection (an ASA interface ACL, a PAN-OS or FortiGate
+    ingress zone) is a `Listener` whose binds are the destinations its rules name and whose
+    steps are the rules in order, matching `dst_address`, `dst_port`, `ip_protocol` and
+    `application`; a permit rule routes to a `Pool` that stands for the sessions it creates and
+    carries their idle timer (with the vendor's overrides as pool steps that set a timer).
+    """
 
     vendor: str
     name: str
@@ -332,6 +351,7 @@ class Device:
     listeners: tuple[Listener, ...] = ()
     pools: tuple[Pool, ...] = ()
     diagnostics: tuple[Diagnostic, ...] = ()
+    kind: DeviceKind = DeviceKind.PROXY
     _pools_by_name: dict[str, Pool] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

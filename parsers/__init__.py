@@ -18,19 +18,35 @@ from linter.model import Device
 
 @dataclass(frozen=True)
 class Vendor:
+    """A vendor's entry points. `parse(name, text, directory)` is required; a vendor whose device
+    spans several files provides `device_root(path)` (the file that stands for the whole device,
+    so a changed `bigip_base.conf` brings in its `bigip.conf`), and one with binary archives
+    provides `parse_archive(name, path)` for the suffixes `ARCHIVES` maps to it."""
+
     name: str
     parse: Callable[[str, str, Path | None], Device]
     fixer: Fixer
+    device_root: Callable[[Path], Path] | None = None
+    parse_archive: Callable[[str, Path], Device] | None = None
 
 
 _MODULES = {
     "haproxy": ("parsers.haproxy", "parsers.haproxy.fixes", "HAProxyFixer"),
 }
+SUPPORTED = frozenset(_MODULES)
+"""Vendors with a parser; detection also knows vendors still to come, whose files are skipped."""
+ARCHIVES: dict[str, str] = {}
+"""Binary archive suffixes and the vendor that reads them whole (`.ucs` for F5)."""
+
+
+def archive_vendor(path: Path) -> str | None:
+    """The vendor whose archive format `path` has, by its suffix."""
+    return ARCHIVES.get(path.suffix.lower())
 
 
 @cache
 def vendor(name: str) -> Vendor:
     parser_module, fixer_module, fixer_class = _MODULES[name]
-    parse = importlib.import_module(parser_module).parse
+    module = importlib.import_module(parser_module)
     fixer = getattr(importlib.import_module(fixer_module), fixer_class)()
-    return Vendor(name, parse, fixer)
+    return Vendor(name, module.parse, fixer, getattr(module, "device_root", None), getattr(module, "parse_archive", None))

@@ -1,22 +1,57 @@
 """Which vendor wrote a configuration file, told from its content.
 
-Detection reads only the start of a file, so scanning a large repository stays cheap. HAProxy
-is recognised by section header lines (`global`, `defaults [name]`, `frontend|backend|listen
-<name>`) together with proxy keywords, and by the absence of the brace- and semicolon-ended
-lines that NGINX, F5 and JSON-like formats are made of.
+Detection reads only the start of a file, so scanning a large repository stays cheap. Each
+vendor has a test over the first bytes; the first that answers wins, in an order where the
+stricter formats (XML, JSON, CSV with known columns, FortiOS headers) are tried before the
+line-oriented ones that share words (`access-list`, `timeout`).
+
+- HAProxy: section header lines (`global`, `defaults [name]`, `frontend|backend|listen <name>`)
+  with proxy keywords, and almost no lines ending in `{` or `;` (NGINX, F5).
+- F5 BIG-IP: tmsh stanzas `ltm|sys|net|apm|gtm|... <type> ... {` or the `#TMSH-VERSION` header.
+- Cisco ASA: `ASA Version`, `: Saved`, or ASA-only lines (`nameif`, `access-group`, `object-group`,
+  `access-list NAME extended`, `timeout conn`) with no brace stanzas.
+- PAN-OS: an XML `<config>` holding `<devices>`/`<shared>`/`<mgt-config>`, or `set` commands
+  of the PAN-OS CLI (`set deviceconfig`, `set rulebase`, `set zone`, `set device-group`...),
+  never with NetScaler's `-option` arguments (`set service x -cip ENABLED`).
+- FortiGate: the `#config-version=` header, or `config ...`/`edit`/`set`/`next`/`end` blocks.
+- Exchange: an IIS `web.config` (`<configuration>` with `<appSettings>` or `<system.webServer>`),
+  or a `Get-ActiveSyncDeviceAccessRule` export (CSV or JSON with `Characteristic` and
+  `AccessLevel`).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 SNIFF_BYTES = 64 * 1024
 _HAPROXY_HEADER = re.compile(r"^\s*(?:(?:global|defaults)(?:\s+[\w.:-]+(?:\s+from\s+[\w.:-]+)?)?|(?:frontend|backend|listen)\s+[\w.:-]+(?:\s+from\s+[\w.:-]+)?)\s*(?:#.*)?$")
 _HAPROXY_KEYWORD = re.compile(r"^\s*(?:bind|server|mode|timeout|balance|option|default_backend|use_backend|http-request|acl)\s")
+_F5_STANZA = re.compile(
+    r"^(?:ltm|sys|net|apm|gtm|auth|cm|security|wom|asm|pem|ilx|analytics|cli|afm|vcmp|lic|ilx|util)\s+\S.*\{\s*(?:\}\s*)?$",
+    re.MULTILINE,
+)
+_ASA_STRONG = re.compile(r"^(?:ASA Version \d|: Saved\b|: Hardware:\s+ASA)", re.MULTILINE)
+_ASA_LINE = re.compile(
+    r"^(?:\s+nameif\s|access-group\s+\S+\s+(?:in|out|global)\b|object-group\s+(?:network|service|protocol|icmp-type)\s"
+    r"|access-list\s+\S+\s+(?:extended|remark|standard|webtype|ethertype)\s|timeout\s+conn\s+\d|object\s+(?:network|service)\s"
+    r"|same-security-traffic\s|service-policy\s+\S+\s+(?:global|interface)\b)",
+    re.MULTILINE,
+)
+_PANOS_XML = re.compile(r"<config\b[^>]*>\s*(?:<[^>]+>\s*)*?<(?:devices|shared|mgt-config|readonly)\b", re.DOTALL)
+_PANOS_SET = re.compile(
+    r"^set\s+(?:deviceconfig|rulebase|zone|address|address-group|service|service-group|application|vsys|device-group"
+    r"|shared|network|mgt-config|template|template-stack|import|profiles|tag|readonly|panorama)\b(?![^\n]*\s-[A-Za-z])",
+    re.MULTILINE,
+)
+_FORTIOS_HEADER = re.compile(r"^#config-version=F", re.MULTILINE)
+_FORTIOS_CONFIG = re.compile(r"^\s*config\s+(?:system|firewall|vdom|global|router|user|vpn|log|webfilter|antivirus|ips)\b", re.MULTILINE)
+_FORTIOS_BLOCK = re.compile(r"^\s*(?:edit\s+\S|set\s+\S|next\s*$|end\s*$)", re.MULTILINE)
+_IIS_CONFIG = re.compile(r"<configuration\b[^>]*>.*?<(?:appSettings|system\.webServer|location)\b", re.DOTALL)
+_ACCESS_RULE_CSV = re.compile(r'^\ufeff?(?:#TYPE [^\n]*\n)?[^\n]*"?Characteristic"?\s*,[^\n]*', re.IGNORECASE)
 
 
-def detect_vendor(head: str) -> str | None:
-    """The vendor of a file whose first bytes are `head`, or None when it is not recognised."""
+def _haproxy(head: str) -> bool:
     headers = keywords = braced = meaningful = 0
     for line in head.splitlines():
         stripped = line.strip()
@@ -29,6 +64,52 @@ def detect_vendor(head: str) -> str | None:
             keywords += 1
         if stripped.endswith(("{", ";")):
             braced += 1
-    if headers and keywords and braced * 20 < meaningful:
-        return "haproxy"
+    return bool(headers and keywords and braced * 20 < meaningful)
+
+
+def _f5(head: str) -> bool:
+    return head.lstrip("\ufeff").startswith("#TMSH-VERSION") or len(_F5_STANZA.findall(head)) >= 1
+
+
+def _asa(head: str) -> bool:
+    if "{" in head and _F5_STANZA.search(head):
+        return False
+    return bool(_ASA_STRONG.search(head)) or len(_ASA_LINE.findall(head)) >= 2
+
+
+def _panos(head: str) -> bool:
+    return bool(_PANOS_XML.search(head)) or len(_PANOS_SET.findall(head)) >= 2
+
+
+def _fortigate(head: str) -> bool:
+    if _FORTIOS_HEADER.search(head):
+        return True
+    return bool(_FORTIOS_CONFIG.search(head)) and len(_FORTIOS_BLOCK.findall(head)) >= 2
+
+
+def _exchange(head: str) -> bool:
+    text = head.lstrip("\ufeff \t\r\n")
+    if text.startswith("<"):
+        return bool(_IIS_CONFIG.search(head))
+    if text.startswith(("[", "{")):
+        return '"Characteristic"' in head and '"AccessLevel"' in head
+    return bool(_ACCESS_RULE_CSV.match(text)) and "AccessLevel" in text.split("\n", 2)[0 if not text.startswith("#TYPE") else 1]
+
+
+_DETECTORS: tuple[tuple[str, Callable[[str], bool]], ...] = (
+    ("exchange", _exchange),
+    ("panos", _panos),
+    ("fortigate", _fortigate),
+    ("f5", _f5),
+    ("haproxy", _haproxy),
+    ("asa", _asa),
+)
+VENDORS = tuple(name for name, _ in _DETECTORS)
+
+
+def detect_vendor(head: str) -> str | None:
+    """The vendor of a file whose first bytes are `head`, or None when it is not recognised."""
+    for name, test in _DETECTORS:
+        if test(head):
+            return name
     return None
