@@ -41,6 +41,17 @@ class Fix:
 
 
 @dataclass(frozen=True)
+class Suppression:
+    """Why a finding does not count: a waiver (inline comment or the config's central list) or
+    a baseline entry. Suppressed findings stay in JSON and SARIF, marked, and are counted."""
+
+    kind: str  # "inline", "central" or "baseline"
+    justification: str
+    location: Location | None = None  # where the waiver is written
+    until: str | None = None  # ISO date after which the waiver no longer applies
+
+
+@dataclass(frozen=True)
 class Finding:
     rule_id: str
     rule_name: str
@@ -54,6 +65,7 @@ class Finding:
     actual: str | None = None
     evidence: tuple[Evidence, ...] = ()
     fix: Fix | None = None
+    suppression: Suppression | None = None
 
     @property
     def fingerprint(self) -> str:

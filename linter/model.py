@@ -206,7 +206,8 @@ class Action:
 
     `opaque` marks an effect the linter cannot know (a Lua action that may refuse, a backend
     name computed at run time). `timer` is a per-request timer override (HAProxy
-    `http-request set-timeout`). `rewrites` lists the fields the step changes (a `Field` with no
+    `http-request set-timeout` on a `continue`; on an `allow`, the first matching step of its
+    phase sets it, as an ASA policy-map's first matching class does). `rewrites` lists the fields the step changes (a `Field` with no
     name stands for every name of that kind), so later conditions on them cannot be trusted.
     """
 

@@ -206,6 +206,8 @@ class _Simulation:
         action = step.action
         if action.kind is ActionKind.ALLOW:
             state.ended_phases.add(step.phase)
+            if action.timer is not None:  # the first match of its phase sets the timer (ASA MPF classes)
+                state.overrides[action.timer.kind] = action.timer
             state.trace.append(TraceEvent(f"{step.text}: matches, {action.detail or 'allow'} ends the {step.phase} rules", step.location))
             return True
         if action.kind in (ActionKind.DENY, ActionKind.REDIRECT):
