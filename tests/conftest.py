@@ -33,6 +33,12 @@ def analyze_haproxy(text: str, policy: Policy) -> Analysis:
 
 def lint_haproxy(text: str, policy: Policy, name: str = "haproxy.cfg", config_dir: Path | None = None) -> list[Finding]:
     """Every finding of every rule for one HAProxy configuration text."""
-    device = parse_haproxy(text, name, config_dir)
-    context = RuleContext(analyze(device, policy), vendor("haproxy").fixer)
-    return [finding for rule in RULES for finding in rule.check(context)]
+    return lint_text("haproxy", text, policy, name, config_dir)
+
+
+def lint_text(vendor_name: str, text: str, policy: Policy, name: str = "config", config_dir: Path | None = None) -> list[Finding]:
+    """Every finding of every rule for one configuration text of `vendor_name`, judged alone."""
+    support = vendor(vendor_name)
+    device = support.parse(name, text, config_dir)
+    context = RuleContext(analyze(device, policy), support.fixer)
+    return [finding for rule in RULES if rule.applies_to(vendor_name) for finding in rule.check(context)]

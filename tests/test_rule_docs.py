@@ -23,7 +23,7 @@ from linter.findings import Finding
 from linter.policy import Policy
 from policies import RULES
 from policies.base import Rule
-from tests.conftest import REPO, lint_haproxy
+from tests.conftest import REPO, lint_haproxy, lint_text
 from tests.haproxy_support import haproxy_check
 
 DOCS = REPO / "policies" / "docs"
@@ -37,7 +37,15 @@ SECTIONS = (
     "Related rules",
 )
 EXAMPLE_SECTIONS = ("Problematic configuration", "Correct configuration")
-VENDOR_SUBSECTIONS = ("HAProxy",)
+# The vendor subsections an example section may have, in this order: heading -> (vendor, fence tag).
+VENDOR_SUBSECTIONS = {
+    "HAProxy": ("haproxy", "haproxy"),
+    "F5 BIG-IP": ("f5", "tmsh"),
+    "Cisco ASA": ("asa", "asa"),
+    "PAN-OS": ("panos", "xml"),
+    "FortiGate": ("fortigate", "fortios"),
+    "Exchange": ("exchange", "xml"),
+}
 # Problematic examples that HAProxy itself must refuse: a parse error, and a keyword newer
 # than HAProxy 2.6.
 REFUSED_BY_HAPROXY = frozenset({"EAS001", "EAS002"})
@@ -145,15 +153,26 @@ def load_page(rule_id: str) -> Page:
     return parse_page(rule_id, path.read_text(encoding="utf-8"))
 
 
-def example(rule: Rule, which: str) -> str:
-    """The HAProxy configuration under '## <which>' / '### HAProxy'."""
+def vendors_of(rule: Rule) -> tuple[str, ...]:
+    """The vendor headings of the page's problematic examples."""
+    section = load_page(rule.id).section("Problematic configuration")
+    return tuple(child.title for child in section.children)
+
+
+def example(rule: Rule, which: str, heading: str = "HAProxy") -> str:
+    """The configuration under '## <which>' / '### <heading>'."""
     section = load_page(rule.id).section(which)
-    haproxy = [child for child in section.children if child.title == "HAProxy"]
-    assert len(haproxy) == 1, f"{rule.id}.md: '## {which}' needs one '### HAProxy' subsection"
-    blocks = haproxy[0].all_blocks()
-    assert len(blocks) == 1, f"{rule.id}.md: '## {which}' / '### HAProxy' must hold exactly one code block, found {len(blocks)}"
-    assert blocks[0].info == "haproxy", f"{rule.id}.md: the block under '## {which}' must be tagged ```haproxy, not {blocks[0].info!r}"
+    found = [child for child in section.children if child.title == heading]
+    assert len(found) == 1, f"{rule.id}.md: '## {which}' needs one '### {heading}' subsection"
+    blocks = found[0].all_blocks()
+    assert len(blocks) == 1, f"{rule.id}.md: '## {which}' / '### {heading}' must hold exactly one code block, found {len(blocks)}"
+    tag = VENDOR_SUBSECTIONS[heading][1]
+    assert blocks[0].info == tag, f"{rule.id}.md: the block under '## {which}' / '### {heading}' must be tagged ```{tag}, not {blocks[0].info!r}"
     return blocks[0].text
+
+
+def lint_example(rule: Rule, which: str, heading: str, policy: Policy) -> list[Finding]:
+    return lint_text(VENDOR_SUBSECTIONS[heading][0], example(rule, which, heading), policy, "example")
 
 
 def findings_of(rule: Rule, findings: list[Finding]) -> list[Finding]:
@@ -175,16 +194,28 @@ def write_example(text: str, directory: Path) -> Path:
     return path
 
 
+def _page_vendors(rule: Rule) -> tuple[str, ...]:
+    path = DOCS / f"{rule.id}.md"
+    if not path.is_file():
+        return ()
+    page = parse_page(rule.id, path.read_text(encoding="utf-8"))
+    found = [child for child in page.top.children if child.title == "Problematic configuration"]
+    return tuple(child.title for child in found[0].children if child.title in VENDOR_SUBSECTIONS) if found else ()
+
+
 def _params(kind: str) -> list:
     params = []
     for rule in RULES:
-        reason = KNOWN_RULE_BUGS.get((rule.id, kind))
-        marks = [pytest.mark.xfail(strict=True, reason=f"core bug: {reason}")] if reason else []
-        params.append(pytest.param(rule, id=rule.id, marks=marks))
+        for heading in _page_vendors(rule):
+            reason = KNOWN_RULE_BUGS.get((rule.id, kind)) or KNOWN_RULE_BUGS.get((f"{rule.id}/{heading}", kind))
+            marks = [pytest.mark.xfail(strict=True, reason=f"core bug: {reason}")] if reason else []
+            params.append(pytest.param(rule, heading, id=f"{rule.id}-{heading}", marks=marks))
     return params
 
 
 ALL_RULES = [pytest.param(rule, id=rule.id) for rule in RULES]
+RULE_VENDORS = _params("any")
+HAPROXY_RULES = [pytest.param(rule, id=rule.id) for rule in RULES if "HAProxy" in _page_vendors(rule)]
 
 
 # -- every rule has a page, every page a rule --------------------------------------------------------
@@ -231,11 +262,17 @@ def test_sections_in_order(rule: Rule) -> None:
 @pytest.mark.parametrize("rule", ALL_RULES)
 def test_examples_have_one_block_per_vendor(rule: Rule) -> None:
     page = load_page(rule.id)
+    known = tuple(VENDOR_SUBSECTIONS)
+    vendors = vendors_of(rule)
+    assert vendors, f"{rule.id}.md: '## Problematic configuration' needs a vendor subsection (one of {known})"
     for which in EXAMPLE_SECTIONS:
         subsections = tuple(child.title for child in page.section(which).children)
-        assert subsections == VENDOR_SUBSECTIONS, f"{rule.id}.md: '## {which}' must have the subsections {VENDOR_SUBSECTIONS}, found {subsections}"
+        assert subsections == vendors, f"{rule.id}.md: '## {which}' must have the same vendor subsections as the problematic one {vendors}, found {subsections}"
+        assert all(title in known for title in subsections), f"{rule.id}.md: vendor subsections must be among {known}, found {subsections}"
+        assert list(subsections) == sorted(subsections, key=known.index), f"{rule.id}.md: vendor subsections go in the order {known}"
         assert not page.section(which).blocks, f"{rule.id}.md: code under '## {which}' belongs in a vendor subsection"
-        example(rule, which)
+        for heading in subsections:
+            example(rule, which, heading)
 
 
 @pytest.mark.parametrize("rule", ALL_RULES)
@@ -266,31 +303,31 @@ def test_rules_mentioned_exist(rule: Rule) -> None:
 # -- the examples are true for easlint -----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("rule", _params("problematic"))
-def test_problematic_example_fires(rule: Rule, policy: Policy) -> None:
-    findings = lint_haproxy(example(rule, "Problematic configuration"), policy)
-    assert findings_of(rule, findings), f"{rule.id} does not fire on its problematic example; findings:\n{describe(findings)}"
+@pytest.mark.parametrize(("rule", "heading"), _params("problematic"))
+def test_problematic_example_fires(rule: Rule, heading: str, policy: Policy) -> None:
+    findings = lint_example(rule, "Problematic configuration", heading, policy)
+    assert findings_of(rule, findings), f"{rule.id} does not fire on its {heading} problematic example; findings:\n{describe(findings)}"
 
 
-@pytest.mark.parametrize("rule", _params("correct"))
-def test_correct_example_is_clean(rule: Rule, policy: Policy) -> None:
-    findings = lint_haproxy(example(rule, "Correct configuration"), policy)
-    assert not findings_of(rule, findings), f"{rule.id} fires on its correct example:\n{describe(findings)}"
+@pytest.mark.parametrize(("rule", "heading"), _params("correct"))
+def test_correct_example_is_clean(rule: Rule, heading: str, policy: Policy) -> None:
+    findings = lint_example(rule, "Correct configuration", heading, policy)
+    assert not findings_of(rule, findings), f"{rule.id} fires on its {heading} correct example:\n{describe(findings)}"
     parse_errors = [finding for finding in findings if finding.rule_id == "EAS001"]
-    assert not parse_errors, f"the correct example of {rule.id} has parse errors:\n{describe(parse_errors)}"
+    assert not parse_errors, f"the {heading} correct example of {rule.id} has parse errors:\n{describe(parse_errors)}"
 
 
-@pytest.mark.parametrize("rule", ALL_RULES)
-def test_correct_example_has_no_findings_at_all(rule: Rule, policy: Policy) -> None:
+@pytest.mark.parametrize(("rule", "heading"), RULE_VENDORS)
+def test_correct_example_has_no_findings_at_all(rule: Rule, heading: str, policy: Policy) -> None:
     """A page's "correct" configuration must not teach another mistake."""
-    findings = lint_haproxy(example(rule, "Correct configuration"), policy)
-    assert not findings, f"the correct example of {rule.id} has findings of other rules:\n{describe(findings)}"
+    findings = lint_example(rule, "Correct configuration", heading, policy)
+    assert not findings, f"the {heading} correct example of {rule.id} has findings of other rules:\n{describe(findings)}"
 
 
-@pytest.mark.parametrize("rule", ALL_RULES)
-def test_fix_section_quotes_the_fix(rule: Rule, policy: Policy) -> None:
+@pytest.mark.parametrize(("rule", "heading"), RULE_VENDORS)
+def test_fix_section_quotes_the_fix(rule: Rule, heading: str, policy: Policy) -> None:
     fix_text = load_page(rule.id).section("Fix").full_text()
-    findings = findings_of(rule, lint_haproxy(example(rule, "Problematic configuration"), policy))
+    findings = findings_of(rule, lint_example(rule, "Problematic configuration", heading, policy))
     fixes = [finding.fix for finding in findings if finding.fix is not None]
     if not fixes:
         assert NO_FIX_PHRASE in fix_text, f"{rule.id} findings carry no fix: '## Fix' must say '{NO_FIX_PHRASE}'"
@@ -305,7 +342,7 @@ def test_fix_section_quotes_the_fix(rule: Rule, policy: Policy) -> None:
 # -- the examples are true for HAProxy ---------------------------------------------------------------
 
 
-@pytest.mark.parametrize("rule", ALL_RULES)
+@pytest.mark.parametrize("rule", HAPROXY_RULES)
 def test_problematic_example_and_haproxy(rule: Rule, policy: Policy, tmp_path: Path) -> None:
     text = example(rule, "Problematic configuration")
     result = haproxy_check(write_example(text, tmp_path), tmp_path)
@@ -323,7 +360,7 @@ def test_problematic_example_and_haproxy(rule: Rule, policy: Policy, tmp_path: P
             assert f"unknown keyword '{keyword}'" in result.stdout, f"haproxy -c does not call '{keyword}' unknown:\n{result.stdout}"
 
 
-@pytest.mark.parametrize("rule", ALL_RULES)
+@pytest.mark.parametrize("rule", HAPROXY_RULES)
 def test_correct_example_and_haproxy(rule: Rule, tmp_path: Path) -> None:
     result = haproxy_check(write_example(example(rule, "Correct configuration"), tmp_path), tmp_path)
     assert result.returncode == 0, f"haproxy -c refuses the correct example of {rule.id}:\n{result.stdout}"

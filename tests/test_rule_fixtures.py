@@ -1,17 +1,21 @@
 """Per-rule fixtures (gixy's model): each rule has configurations that must fire it and `_fp`
 configurations that must not.
 
-Layout: `tests/rules/<RULE_ID>/haproxy/<case>.cfg` fires the rule, `<case>_fp.cfg` must not;
-pattern files, Lua scripts and error pages a fixture loads sit beside it. A positive fixture
-declares each finding it expects in its header comment, one line per finding:
+Layout: `tests/rules/<RULE_ID>/<vendor>/<case>.<suffix>` fires the rule, `<case>_fp.<suffix>`
+must not; the suffixes of each vendor are in `FIXTURE_SUFFIXES`, and other files beside them
+(pattern files, Lua scripts, error pages) are what a fixture loads. A positive fixture declares
+each finding it expects in its header comment, one line per finding, in the vendor's comment
+syntax:
 
-    # expect: EAS102 line 19
+    # expect: EAS102 line 19          (HAProxy, F5, FortiGate, PAN-OS set commands)
+    ! expect: EAS102 line 19          (Cisco ASA)
+    <!-- expect: EAS102 line 19 -->   (XML: PAN-OS, Exchange web.config)
 
 Two findings of the rule on the same line are declared twice: the lines of the rule's
 findings must equal the declared lines exactly, counted with repetition. `_fp` fixtures
 declare nothing.
 
-Every fixture is also a real configuration: HAProxy 2.6 (`haproxy -c`) must load it, except
+Every HAProxy fixture is also a real configuration: HAProxy 2.6 (`haproxy -c`) must load it, except
 EAS001 fixtures, which it must refuse, and EAS002 fixtures, whose declared lines it must report
 (they use keywords only newer HAProxy releases know). Other rules' fixtures must not give a
 parse error (EAS001) either.
@@ -34,21 +38,31 @@ import pytest
 from linter.findings import Finding
 from linter.policy import Policy
 from policies import RULES
-from tests.conftest import lint_haproxy
+from tests.conftest import lint_text
 from tests.haproxy_support import haproxy_binary, haproxy_check
 
 TESTS = Path(__file__).resolve().parent
 RULES_DIR = TESTS / "rules"
-VENDOR = "haproxy"
+HAPROXY = "haproxy"
 HAPROXY_SERIES = "2.6"
-_EXPECT = re.compile(r"#\s*expect:\s*(?P<rule>\S+)\s+line\s+(?P<line>\d+)\s*")
-_MALFORMED_EXPECT = re.compile(r"#\s*expect\b", re.IGNORECASE)
+FIXTURE_SUFFIXES = {
+    "haproxy": (".cfg",),
+    "f5": (".conf",),
+    "asa": (".cfg",),
+    "panos": (".xml", ".set"),
+    "fortigate": (".conf",),
+    "exchange": (".config", ".csv", ".json"),
+}
+_EXPECT = re.compile(r"(?:#|!|<!--)\s*expect:\s*(?P<rule>\S+)\s+line\s+(?P<line>\d+)\s*(?:-->)?")
+_MALFORMED_EXPECT = re.compile(r"(?:#|!|<!--)\s*expect\b", re.IGNORECASE)
+_COMMENT = ("#", "!", "<!--", "<?xml")
 
 
 @dataclass(frozen=True)
 class Fixture:
     path: Path
     rule: str  # the rule directory it belongs to
+    vendor: str
     positive: bool  # False for `_fp` fixtures
     expected: tuple[tuple[str, int], ...]  # (rule, line) declared in the header, in order
     malformed: tuple[str, ...]  # header lines that look like declarations but do not parse
@@ -70,18 +84,23 @@ def load_fixture(path: Path) -> Fixture:
     in_header = True
     for line in path.read_text(encoding="utf-8").splitlines():
         stripped = line.strip()
-        if stripped and not stripped.startswith("#"):
+        if stripped and not stripped.startswith(_COMMENT):
             in_header = False
         match = _EXPECT.fullmatch(stripped)
         if match and in_header:
             expected.append((match["rule"], int(match["line"])))
         elif _MALFORMED_EXPECT.match(stripped):
             malformed.append(stripped if in_header else f"{stripped} (after the header)")
-    rule = path.relative_to(RULES_DIR).parts[0]
-    return Fixture(path, rule, not path.stem.endswith("_fp"), tuple(expected), tuple(malformed))
+    rule, vendor_name = path.relative_to(RULES_DIR).parts[:2]
+    return Fixture(path, rule, vendor_name, not path.stem.endswith("_fp"), tuple(expected), tuple(malformed))
 
 
-FIXTURES = [load_fixture(path) for path in sorted(RULES_DIR.glob(f"*/{VENDOR}/*.cfg"))]
+def _fixture_paths() -> list[Path]:
+    return sorted(path for path in RULES_DIR.glob("*/*/*")
+                  if path.suffix in FIXTURE_SUFFIXES.get(path.parent.name, ()) and path.is_file())
+
+
+FIXTURES = [load_fixture(path) for path in _fixture_paths()]
 POSITIVE = [fixture for fixture in FIXTURES if fixture.positive]
 FALSE_POSITIVE_CHECKS = [fixture for fixture in FIXTURES if not fixture.positive]
 
@@ -107,7 +126,7 @@ def findings_of(fixture: Fixture, policy: Policy) -> list[Finding]:
     """Every finding of every rule for the fixture, pattern files read from beside it."""
     if fixture.path not in _findings_cache:
         text = fixture.path.read_text(encoding="utf-8")
-        _findings_cache[fixture.path] = lint_haproxy(text, policy, fixture.path.name, fixture.path.parent)
+        _findings_cache[fixture.path] = lint_text(fixture.vendor, text, policy, fixture.path.name, fixture.path.parent)
     return _findings_cache[fixture.path]
 
 
@@ -122,9 +141,9 @@ def test_every_rule_has_positive_and_false_positive_fixtures() -> None:
     missing = []
     for rule in RULES:
         if not any(fixture.rule == rule.id for fixture in POSITIVE):
-            missing.append(f"{rule.id}: no fixture that fires it (tests/rules/{rule.id}/{VENDOR}/<case>.cfg)")
+            missing.append(f"{rule.id}: no fixture that fires it (tests/rules/{rule.id}/<vendor>/<case>.<suffix>)")
         if not any(fixture.rule == rule.id for fixture in FALSE_POSITIVE_CHECKS):
-            missing.append(f"{rule.id}: no false-positive check (tests/rules/{rule.id}/{VENDOR}/<case>_fp.cfg)")
+            missing.append(f"{rule.id}: no false-positive check (tests/rules/{rule.id}/<vendor>/<case>_fp.<suffix>)")
     assert not missing, "\n".join(missing)
 
 
@@ -132,6 +151,8 @@ def test_fixture_directories_are_registered_rules() -> None:
     registered = {rule.id for rule in RULES}
     unknown = sorted(path.name for path in RULES_DIR.iterdir() if path.is_dir() and path.name not in registered)
     assert not unknown, f"fixture directories for rules that are not in policies.RULES: {unknown}"
+    vendors = sorted({path.name for path in RULES_DIR.glob("*/*") if path.is_dir()} - set(FIXTURE_SUFFIXES))
+    assert not vendors, f"fixture directories for vendors easlint does not know: {vendors}"
 
 
 @pytest.mark.parametrize("fixture", _params(FIXTURES))
@@ -194,7 +215,7 @@ def _lines_reported(output: str, file_name: str) -> set[int]:
     return {int(number) for number in re.findall(rf"{re.escape(file_name)}:(\d+)\]", output)}
 
 
-@pytest.mark.parametrize("fixture", _params(FIXTURES))
+@pytest.mark.parametrize("fixture", _params([fixture for fixture in FIXTURES if fixture.vendor == HAPROXY]))
 def test_fixture_against_real_haproxy(fixture: Fixture, tmp_path: Path) -> None:
     result = haproxy_check(fixture.path, tmp_path)
     output = result.stdout
