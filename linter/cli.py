@@ -13,6 +13,7 @@ findings); 2 usage, configuration or I/O error; 3 internal error (a bug in easli
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import sys
@@ -24,10 +25,59 @@ from linter import __version__
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 COMMANDS = ("check", "trace", "model", "rules", "explain")
 FAIL_ON = ("error", "warning", "info", "never")
+FORMATS = {
+    "text": "linter.report.text",
+    "json": "linter.report.json",
+    "sarif": "linter.report.sarif",
+    "junit": "linter.report.junit",
+    "github": "linter.report.github",
+}
+DEFAULT_TIMEOUT = 60.0
 
 
 class UsageError(Exception):
     """A problem with how easlint was called or configured (exit code 2)."""
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"'{text}' must be at least 1")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds") from None
+    if value < 0 or value != value:
+        raise argparse.ArgumentTypeError(f"'{text}' must be 0 (no limit) or more")
+    return value
+
+
+def _outputs(args: argparse.Namespace) -> list[tuple[str, str | None]]:
+    """(format, file) pairs: `--format sarif:results.sarif` names its own file, a format without
+    one goes to `--output` or standard output; at most one may go to standard output."""
+    requested = args.formats or ["github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"]
+    outputs: list[tuple[str, str | None]] = []
+    for item in requested:
+        name, separator, target = item.partition(":")
+        if name not in FORMATS:
+            raise UsageError(f"--format {item}: unknown format '{name}'; choose from {', '.join(FORMATS)}")
+        if separator and not target:
+            raise UsageError(f"--format {item}: give a file after ':'")
+        outputs.append((name, target or args.output))
+    to_stdout = [name for name, target in outputs if target is None]
+    if len(to_stdout) > 1:
+        raise UsageError(f"formats {', '.join(to_stdout)} would all go to standard output; give each but one a file (FORMAT:FILE)")
+    targets = [target for _, target in outputs if target is not None]
+    if len(targets) != len(set(targets)):
+        raise UsageError("two formats would be written to the same file")
+    return outputs
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -41,12 +91,20 @@ def _parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="lint configuration files (default)")
     check.add_argument("paths", nargs="*", default=["."], metavar="PATH", help="files or directories (default: .)")
-    check.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
-    check.add_argument("--output", metavar="FILE", help="write the report to FILE instead of standard output")
+    check.add_argument("--format", action="append", metavar="FORMAT[:FILE]", dest="formats",
+                       help=f"output format: {', '.join(FORMATS)}; FORMAT:FILE writes that one to FILE; repeatable "
+                            "(default: text, or github when GITHUB_ACTIONS=true)")
+    check.add_argument("--output", metavar="FILE", help="write the report (the format given without a file) to FILE")
     check.add_argument("--select", action="append", metavar="RULE", help="only these rules (id, name or id prefix); repeatable")
     check.add_argument("--ignore", action="append", metavar="RULE", help="skip these rules (id, name or id prefix); repeatable")
     check.add_argument("--fail-on", choices=FAIL_ON, default="error",
                        help="exit 1 when a finding has this severity or worse (default: error)")
+    check.add_argument("--exit-zero", action="store_true",
+                       help="exit 0 even when findings fail the gate (usage, I/O and internal errors still count)")
+    check.add_argument("--jobs", "-j", type=_positive_int, metavar="N",
+                       help="check files in N processes (default: the number of CPUs)")
+    check.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT, metavar="SECONDS",
+                       help="stop checking a file after this long and report it as not verified; 0 = no limit (default: 60)")
     check.add_argument("--policy", metavar="FILE", help="a policy pack YAML file instead of the built-in exchange-default")
     check.add_argument("--all-files", action="store_true", help="in a git repository, also check files git ignores")
     check.add_argument("--no-color", action="store_true", help="never color the text report")
@@ -88,35 +146,41 @@ def _write(text: str, output: str | None) -> None:
         raise UsageError(f"{output}: cannot write the report: {error.strerror}") from None
 
 
-def _color_wanted(args: argparse.Namespace) -> bool:
-    return not args.no_color and args.output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+def _color_wanted(args: argparse.Namespace, target: str | None) -> bool:
+    return not args.no_color and target is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+def _render(name: str, report, args: argparse.Namespace, target: str | None) -> str:
+    module = importlib.import_module(FORMATS[name])
+    if name == "text":
+        return module.render(report, color=_color_wanted(args, target), quiet=args.quiet)
+    return module.render(report)
 
 
 def _check(args: argparse.Namespace) -> int:
     from linter.engine import InputError, run
+    from linter.scheduler import default_jobs
     from policies import UnknownRule, selected
 
+    outputs = _outputs(args)
     try:
         rules = selected(args.select, args.ignore)
     except UnknownRule as error:
         raise UsageError(str(error)) from None
     policy = _policy(args.policy)
     try:
-        report = run(args.paths, policy, rules, all_files=args.all_files)
+        report = run(args.paths, policy, rules, all_files=args.all_files, jobs=args.jobs or default_jobs(),
+                     timeout=args.timeout or None, progress=not args.quiet)
     except InputError as error:
         raise UsageError(str(error)) from None
-    if args.format == "json":
-        from linter.report.json import render as render_json
-
-        _write(render_json(report), args.output)
-    else:
-        from linter.report.text import render as render_text
-
-        _write(render_text(report, color=_color_wanted(args), quiet=args.quiet), args.output)
+    for name, target in outputs:
+        _write(_render(name, report, args, target), target)
     if report.internal_errors:
         return EXIT_INTERNAL
     if report.io_errors:
         return EXIT_USAGE
+    if args.exit_zero:
+        return EXIT_OK
     if args.fail_on != "never":
         from linter.findings import Severity
 

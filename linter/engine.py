@@ -1,9 +1,10 @@
 """Files in, findings out: discover, read, detect, parse, analyze, run the selected rules.
 
-Each file is checked on its own and nothing one file does can stop the others: an unreadable
-file becomes an EAS001 finding (or an I/O error when the operating system refused), and a bug
-in easlint while checking a file is recorded as an internal error for that file, without a
-traceback, while the run goes on.
+Each device is checked on its own and nothing one device does can stop the others: an
+unreadable file becomes an EAS001 finding (or an I/O error when the operating system refused),
+a bug in easlint while checking a file is recorded as an internal error for that file, without
+a traceback, and a file that takes longer than the time limit is reported as not verified. The
+run goes on in every case. `linter.scheduler` runs the checks, in a process pool for audits.
 """
 
 from __future__ import annotations
@@ -15,16 +16,18 @@ from pathlib import Path
 
 from linter.analysis import analyze
 from linter.files import Candidate, InputError, Unreadable, discover, display_path, read_text
-from linter.findings import Finding
-from linter.model import Device, DeviceKind
+from linter.findings import Finding, Severity
+from linter.model import Device, DeviceKind, Location
 from linter.policy import Policy
 from parsers import SUPPORTED, archive_vendor, vendor
 from parsers.detect import SNIFF_BYTES, detect_vendor
 from policies.app_blocking import NO_L7_VISIBILITY
 from policies.base import Rule, RuleContext
-from policies.hygiene import PARSE_ERROR, unreadable_file
+from policies.hygiene import CANNOT_VERIFY, PARSE_ERROR, unreadable_file
 
 __all__ = ["FileResult", "InputError", "Report", "check_file", "run"]
+
+DEFAULT_TIMEOUT = 60.0
 
 
 @dataclass(frozen=True)
@@ -34,9 +37,12 @@ class FileResult:
     status: str  # "checked", "skipped" (not a recognised configuration) or "failed"
     explicit: bool = False  # named on the command line
     activesync: bool | None = None  # whether an ActiveSync path was found
-    device_kind: DeviceKind | None = None
     note: str | None = None
     findings: tuple[Finding, ...] = ()
+    device_kind: DeviceKind | None = None
+    io_error: str | None = None  # the operating system refused to read it (exit 2)
+    internal_error: str | None = None  # a bug in easlint while checking it (exit 3)
+    seconds: float = 0.0
 
 
 @dataclass
@@ -44,12 +50,18 @@ class Report:
     policy: Policy
     rules: tuple[Rule, ...]
     files: list[FileResult] = field(default_factory=list)
-    io_errors: list[str] = field(default_factory=list)
-    internal_errors: list[str] = field(default_factory=list)
 
     @property
     def findings(self) -> list[Finding]:
         return sorted((finding for result in self.files for finding in result.findings), key=Finding.sort_key)
+
+    @property
+    def io_errors(self) -> list[str]:
+        return [result.io_error for result in self.files if result.io_error]
+
+    @property
+    def internal_errors(self) -> list[str]:
+        return [result.internal_error for result in self.files if result.internal_error]
 
 
 def _unreadable(name: str, reason: str, rules: tuple[Rule, ...]) -> tuple[Finding, ...]:
@@ -68,21 +80,20 @@ def _skip_unsupported(vendor_name: str) -> str:
     return f"{vendor_name} configuration: easlint does not read this vendor yet"
 
 
-def check_file(candidate: Candidate, policy: Policy, rules: tuple[Rule, ...], report: Report) -> FileResult:
+def check_file(candidate: Candidate, policy: Policy, rules: tuple[Rule, ...]) -> FileResult:
+    """Check one device, named by its main file; never raises for anything the file holds."""
     name = display_path(candidate.path)
 
-    def done(vendor_name: str | None, status: str, note: str | None = None, activesync: bool | None = None,
-             findings: tuple[Finding, ...] = (), kind: DeviceKind | None = None) -> FileResult:
-        return FileResult(name, vendor_name, status, candidate.explicit, activesync, note, findings, kind)
+    def done(vendor_name: str | None, status: str, **details: object) -> FileResult:
+        return FileResult(name, vendor_name, status, candidate.explicit, **details)  # type: ignore[arg-type]
 
     archive = archive_vendor(candidate.path)
     if archive is not None:
-        return _check_device(candidate, archive, None, policy, rules, report, done)
+        return _check_device(candidate, archive, None, policy, rules, done)
     head = read_text(candidate.path, limit=SNIFF_BYTES)
     if isinstance(head, Unreadable):
         if head.io_error:
-            report.io_errors.append(f"{name}: {head.reason}")
-            return done(None, "failed", note=head.reason)
+            return done(None, "failed", note=head.reason, io_error=f"{name}: {head.reason}")
         if not candidate.explicit:
             return done(None, "skipped", note=head.reason)
         return done(None, "failed", note=head.reason, findings=_unreadable(name, head.reason, rules))
@@ -94,11 +105,11 @@ def check_file(candidate: Candidate, policy: Policy, rules: tuple[Rule, ...], re
     text = read_text(candidate.path)
     if isinstance(text, Unreadable):
         return done(vendor_name, "failed", note=text.reason, findings=_unreadable(name, text.reason, rules))
-    return _check_device(candidate, vendor_name, text, policy, rules, report, done)
+    return _check_device(candidate, vendor_name, text, policy, rules, done)
 
 
 def _check_device(candidate: Candidate, vendor_name: str, text: str | None, policy: Policy, rules: tuple[Rule, ...],
-                  report: Report, done: Callable[..., FileResult]) -> FileResult:
+                  done: Callable[..., FileResult]) -> FileResult:
     name = display_path(candidate.path)
     support = vendor(vendor_name)
     try:
@@ -110,9 +121,21 @@ def _check_device(candidate: Candidate, vendor_name: str, text: str | None, poli
         findings, activesync = _run_rules(device, policy, rules, vendor_name)
     except Exception as error:  # a bug in easlint: report it for this file and go on
         message = f"{name}: internal error while checking ({type(error).__name__}: {error})"
-        report.internal_errors.append(message)
-        return done(vendor_name, "failed", note=message)
-    return done(vendor_name, "checked", activesync=activesync, findings=tuple(findings), kind=device.kind)
+        return done(vendor_name, "failed", note=message, internal_error=message)
+    return done(vendor_name, "checked", activesync=activesync, findings=tuple(findings), device_kind=device.kind)
+
+
+def timed_out(candidate: Candidate, seconds: float, rules: tuple[Rule, ...]) -> FileResult:
+    """A file that took longer than the limit: nothing in it was verified, which must fail the
+    gate like any other unverifiable verdict (EAS003, raised to an error)."""
+    name = display_path(candidate.path)
+    reason = f"checking stopped after the {seconds:g} s time limit (--timeout); nothing in this file was verified"
+    findings: tuple[Finding, ...] = ()
+    if CANNOT_VERIFY in rules:
+        findings = (Finding(CANNOT_VERIFY.id, CANNOT_VERIFY.name, Severity.ERROR, reason, Location(name, 1), name,
+                            "(file)", "time limit", expected=f"checked within {seconds:g} s",
+                            actual="not finished"),)
+    return FileResult(name, None, "failed", candidate.explicit, note=reason, findings=findings, seconds=seconds)
 
 
 def device_candidates(candidates: list[Candidate]) -> list[Candidate]:
@@ -144,11 +167,14 @@ def _device_root(path: Path) -> Path:
     return find_root(path) if find_root is not None else path
 
 
-def run(paths: list[str], policy: Policy, rules: tuple[Rule, ...], all_files: bool = False) -> Report:
+def run(paths: list[str], policy: Policy, rules: tuple[Rule, ...], all_files: bool = False, jobs: int = 1,
+        timeout: float | None = DEFAULT_TIMEOUT, progress: bool = False) -> Report:
     """Check every configuration under `paths`; raises InputError for a path that does not exist."""
+    from linter.scheduler import check_all
+
     report = Report(policy, rules)
-    for candidate in device_candidates(discover(paths, all_files)):
-        report.files.append(check_file(candidate, policy, rules, report))
+    candidates = device_candidates(discover(paths, all_files))
+    report.files.extend(check_all(candidates, policy, rules, jobs=jobs, timeout=timeout, progress=progress))
     _firewalls_behind_proxies(report)
     return report
 

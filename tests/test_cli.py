@@ -255,3 +255,106 @@ def test_help_and_version() -> None:
     assert result.stdout.strip().startswith("easlint ")
     result = subprocess.run(["easlint", "--help"], capture_output=True, text=True)
     assert result.returncode == 0 and "trace" in result.stdout
+
+
+# -- outputs, parallel runs and time limits ----------------------------------------------------------
+
+
+def test_several_formats_at_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "report.json"
+    code, out, err = run_cli(["--format", "text", "--format", f"json:{target}", str(SHORT)], capsys)
+    assert code == 1, err
+    assert re.search(r"EAS102 timeout-below-max-heartbeat", out)
+    data = json.loads(target.read_text())
+    jsonschema.validate(data, schema("report.schema.json"))
+    assert {finding["rule_id"] for finding in data["findings"]} == {"EAS102", "EAS202", "EAS203"}
+
+
+@pytest.mark.parametrize("formats", [["text", "json"], ["json", "json:x.json", "text"]])
+def test_two_formats_on_stdout_is_a_usage_error(formats: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    args = [item for name in formats for item in ("--format", name)]
+    code, out, err = run_cli(args + [str(SHORT)], capsys)
+    assert code == 2 and "standard output" in err and out == ""
+
+
+def test_unknown_format_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run_cli(["--format", "yaml", str(SHORT)], capsys)
+    assert code == 2 and "unknown format 'yaml'" in err
+
+
+def test_exit_zero_keeps_the_report_but_not_the_failure(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(["--exit-zero", str(SHORT)], capsys)
+    assert code == 0 and "EAS102" in out
+
+
+def test_exit_zero_does_not_hide_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, _ = run_cli(["--exit-zero", "/no/such/path"], capsys)
+    assert code == 2
+
+
+def test_parallel_run_gives_the_same_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for index in range(6):
+        write(tmp_path, f"edge{index}.cfg", SHORT.read_text().replace("be_exchange", f"be_exchange{index}"))
+    write(tmp_path, "junk.cfg", b"\x00\x01binary")
+    reports = []
+    for jobs in ("1", "3"):
+        code, out, err = run_cli(["--format", "json", "--jobs", jobs, str(tmp_path)], capsys)
+        assert code == 1, err
+        data = json.loads(out)
+        reports.append(([(f["location"], f["rule_id"], f["fingerprint"]) for f in data["findings"]],
+                        [(f["path"], f["status"]) for f in data["files"]]))
+    assert reports[0] == reports[1]
+    assert len(reports[0][0]) == 18
+
+
+def test_a_file_over_the_time_limit_is_reported_and_the_run_goes_on(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    from linter import scheduler
+
+    slow = write(tmp_path, "slow.cfg", SHORT.read_text())
+    write(tmp_path, "fast.cfg", SHORT.read_text())
+    real_check = scheduler.check_file
+
+    def check(candidate, policy, rules):
+        if candidate.path.name == "slow.cfg":
+            time.sleep(30)
+        return real_check(candidate, policy, rules)
+
+    monkeypatch.setattr(scheduler, "check_file", check)
+    started = time.monotonic()
+    code, out, err = run_cli(["--format", "json", "--jobs", "1", "--timeout", "0.5", str(tmp_path)], capsys)
+    assert time.monotonic() - started < 20
+    assert code == 1, err
+    data = json.loads(out)
+    by_path = {entry["path"]: entry for entry in data["files"]}
+    assert by_path[display(slow)]["status"] == "failed" and "time limit" in by_path[display(slow)]["note"]
+    limit = [f for f in data["findings"] if f["location"]["file"] == display(slow)]
+    assert [(f["rule_id"], f["severity"]) for f in limit] == [("EAS003", "error")]
+    assert {f["rule_id"] for f in data["findings"] if f["location"]["file"].endswith("fast.cfg")} == {"EAS102", "EAS202", "EAS203"}
+
+
+def display(path: Path) -> str:
+    from linter.files import display_path
+
+    return display_path(path)
+
+
+@pytest.mark.parametrize("value", ["0x", "-1", "nan"])
+def test_bad_timeout_and_jobs_are_usage_errors(value: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["--timeout", value, str(SHORT)])
+    assert exit_info.value.code == 2
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["--jobs", value, str(SHORT)])
+    assert exit_info.value.code == 2
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_github_actions_picks_workflow_commands(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("linter.report.github")
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    code, out, _ = run_cli([str(SHORT)], capsys)
+    assert code == 1
+    assert any(line.startswith("::error file=") and "EAS102" in line for line in out.splitlines())
