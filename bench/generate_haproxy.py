@@ -658,6 +658,7 @@ class Generator:
             lines.append(f"    acl eas_blocked_ua req.fhdr(User-Agent) -m sub{flag} CloudMagic")
             lines.append(f"    acl eas_blocked_type url_param(DeviceType) -m str{flag} CloudMagic")
         lines.append("    http-request deny deny_status 403 if activesync eas_blocked_ua")
+        lines.append("    http-request deny deny_status 403 if { path_beg -i /ews/ } eas_blocked_ua")
         lines.append("    http-request deny deny_status 403 if activesync eas_blocked_type")
         return lines
 

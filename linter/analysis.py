@@ -18,7 +18,10 @@ from linter.probes import Probe, ProbeForm, Role, build_probes
 from linter.scope import Scope, find_scope, host_variants, iter_matches
 from linter.simulate import Branch, Outcome, Verdict, simulate_on
 
-SIMULATED_FORMS = (ProbeForm.PLAIN, ProbeForm.CASE, ProbeForm.UA_ONLY, ProbeForm.DEVICETYPE_ONLY)
+SIMULATED_FORMS = (ProbeForm.PLAIN, ProbeForm.CASE, ProbeForm.UA_ONLY, ProbeForm.DEVICETYPE_ONLY, ProbeForm.EWS)
+ACTIVESYNC_FORMS = frozenset(SIMULATED_FORMS) - {ProbeForm.EWS}
+"""EWS requests are simulated for EAS206 only: their path is not the Direct Push path, so its
+timers and objects are not judged as ActiveSync's."""
 
 
 @dataclass(frozen=True)
@@ -39,7 +42,7 @@ class Analysis:
 
     @property
     def has_activesync_path(self) -> bool:
-        return bool(self.outcomes)
+        return any(outcome.probe.form in ACTIVESYNC_FORMS for outcome in self.outcomes)
 
     def on_path(self, outcome: Outcome) -> list[Branch]:
         """The branches of an outcome that land (or were heading) on an Exchange pool."""
@@ -49,6 +52,8 @@ class Analysis:
     def objects_on_path(self) -> frozenset[str]:
         paths = set()
         for outcome in self.outcomes:
+            if outcome.probe.form not in ACTIVESYNC_FORMS:
+                continue
             if outcome.listener:
                 paths.add(outcome.listener.object_path)
             for branch in self.on_path(outcome):
@@ -63,6 +68,8 @@ class Analysis:
         holds nothing open, and never ran the pool's rules that may change its timers)."""
         seen: dict[tuple, PathTimer] = {}
         for outcome in self.outcomes:
+            if outcome.probe.form not in ACTIVESYNC_FORMS:
+                continue
             for branch in self.on_path(outcome):
                 if branch.verdict is not Verdict.ALLOWED:
                     continue

@@ -22,6 +22,7 @@ RULES: tuple[Rule, ...] = (
     app_blocking.BLOCK_FORM_GAP,
     app_blocking.BLOCK_SHADOWED,
     app_blocking.NATIVE_CLIENT_BLOCKED,
+    app_blocking.EWS_NOT_COVERED,
     app_blocking.NO_L7_VISIBILITY,
 )
 

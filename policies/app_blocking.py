@@ -1,4 +1,4 @@
-"""EAS201-EAS205 and EAS207: third-party ActiveSync apps are refused in every request form,
+"""EAS201-EAS207: third-party ActiveSync apps are refused in every request form,
 native clients are not.
 
 All of them read the simulated outcomes of the analysis, never the configuration text: a
@@ -327,6 +327,45 @@ def _check_shadowed(context: RuleContext) -> Iterator[Finding]:
         )
 
 
+# -- EAS206 ----------------------------------------------------------------------------------------
+
+
+def _check_ews_not_covered(context: RuleContext) -> Iterator[Finding]:
+    """A blocked app refused on ActiveSync but let through to EWS at the same entry point: the
+    app (CloudMagic/Newton syncs mail over EWS too) simply switches protocol. Reported only where
+    ActiveSync is blocked; where it is not, EAS201 already says so."""
+    analysis = context.analysis
+    reported: set[tuple[str, str]] = set()
+    for outcomes in _by_context(analysis).values():
+        for (client, form, _), ews in outcomes.items():
+            if form is not ProbeForm.EWS or ews.probe.role is not Role.BLOCKED or ews.listener is None:
+                continue
+            plain = outcomes.get((client, ProbeForm.PLAIN, None))
+            refused = _refused_on_path(plain, analysis) if plain else None
+            branch = _reaches_exchange(ews, analysis)
+            if refused is None or refused.decided_by is None or branch is None:
+                continue
+            key = (ews.listener.object_path, client)
+            if key in reported:
+                continue
+            reported.add(key)
+            app = analysis.policy.blocked_app(client)
+            assert app is not None
+            step = refused.decided_by
+            yield EWS_NOT_COVERED.finding(
+                context,
+                f"{app.name} is refused on ActiveSync by line {step.location.line} but reaches EWS through "
+                f"{ews.listener.object_path}: the app can sync the same mailbox over /EWS/",
+                step.location,
+                ews.listener.object_path,
+                f"ews:{app.name}",
+                expected="refused on /EWS/ as on /Microsoft-Server-ActiveSync",
+                actual=f"forwarded to {_landing(branch, analysis)} ({_probe_description(ews.probe)})",
+                evidence=[Evidence(f"ActiveSync refused by: {step.text}", step.location)] + _trace_evidence(branch),
+                fix=context.fixer.form_gap(step, app, ProbeForm.EWS),
+            )
+
+
 # -- EAS205 ----------------------------------------------------------------------------------------
 
 
@@ -382,6 +421,11 @@ BLOCK_SHADOWED = Rule(
     "EAS204", "block-shadowed", Severity.ERROR,
     "A blocking rule can never decide: an earlier allow always decides first.",
     _check_shadowed,
+)
+EWS_NOT_COVERED = Rule(
+    "EAS206", "ews-not-covered", Severity.WARNING,
+    "A blocked app is refused on ActiveSync but reaches Exchange Web Services (/EWS/).",
+    _check_ews_not_covered,
 )
 NATIVE_CLIENT_BLOCKED = Rule(
     "EAS205", "native-client-blocked", Severity.ERROR,

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 from linter.findings import Evidence, Finding, Severity
 from linter.model import Diagnostic, Level, Location
-from linter.probes import Role
+from linter.probes import ProbeForm, Role
 from linter.simulate import Outcome, Verdict
 from policies.base import Rule, RuleContext
 
@@ -59,8 +59,10 @@ def _check_unrecognized(context: RuleContext) -> Iterator[Finding]:
 
 
 def _matters(outcome: Outcome) -> bool:
-    """An undecided outcome matters when one way it goes breaks the policy."""
-    if outcome.verdict is not Verdict.INDETERMINATE:
+    """An undecided outcome matters when one way it goes breaks the policy. EWS requests are
+    probed only for EAS206, a warning about a second protocol; where their route cannot be
+    known they are not reported, so run-time routing of other sites stays quiet."""
+    if outcome.verdict is not Verdict.INDETERMINATE or outcome.probe.form is ProbeForm.EWS:
         return False
     if outcome.probe.role is Role.BLOCKED:
         return any(b.verdict is Verdict.ALLOWED for b in outcome.branches)

@@ -28,6 +28,7 @@ defaults
 frontend fe_exchange
     bind :443 ssl crt /etc/haproxy/certs/mail.pem
     http-request deny if { path_beg -i /microsoft-server-activesync } { req.fhdr(user-agent) -m sub -i cloudmagic }
+    http-request deny if { path_beg -i /ews/ } { req.fhdr(user-agent) -m sub -i cloudmagic }
     default_backend be_exchange
 backend be_exchange
     server exch1 10.0.0.11:443 ssl verify none
@@ -180,7 +181,7 @@ def test_trace_shows_each_form_and_its_verdict(capsys: pytest.CaptureFixture[str
     assert code == 0
     verdicts = re.findall(r"^  \[([a-z -]+)\].*?=> (\w+)", out, flags=re.M | re.S)
     assert verdicts == [("plain", "denied"), ("case", "allowed"), ("ua-only", "denied"), ("case of ua-only", "allowed"),
-                        ("devicetype-only", "allowed"), ("case of devicetype-only", "allowed")]
+                        ("devicetype-only", "allowed"), ("case of devicetype-only", "allowed"), ("ews", "denied")]
     assert "line 24: http-request deny if { path_beg -i /microsoft-server-activesync } blocked_app: matches" in out
     code, _, err = run_cli(["trace", str(SHORT), "--app", "Outlook"], capsys)
     assert code == 2 and "the policy knows: CloudMagic, iOS Mail, Android native" in err

@@ -14,6 +14,7 @@ frontend fe_exchange
     bind :443 ssl crt /etc/haproxy/certs/mail.pem
     acl activesync path_beg -i /microsoft-server-activesync
 {rules}
+    http-request deny deny_status 403 if {{ path_beg -i /ews/ }} {{ req.fhdr(User-Agent) -m sub -i CloudMagic }}
     default_backend be_exchange
 backend be_exchange
     server exch1 10.0.0.11:443 ssl verify none

@@ -18,6 +18,7 @@ from parsers.haproxy.lexer import split_words
 from parsers.haproxy.timeouts import format_seconds
 
 ACTIVESYNC_TEST = "{ path_beg -i /microsoft-server-activesync }"
+EWS_TEST = "{ path_beg -i /ews/ }"
 INDENT = "    "
 
 
@@ -112,6 +113,11 @@ class HAProxyFixer:
         )
 
     def form_gap(self, step: Step, app: BlockedApp, form: ProbeForm) -> Fix:
+        if form is ProbeForm.EWS:
+            patterns = " ".join(_quoted(agent) for agent in app.user_agents)
+            rule = f"http-request deny deny_status 403 if {EWS_TEST} {{ req.fhdr(user-agent) -m sub -i {patterns} }}"
+            why = f"{app.name} also syncs over EWS, so refuse it on /EWS/ by User-Agent too"
+            return Fix(f"{why}: add next to line {step.location.line}", rule if app.user_agents else step.text, step.location)
         if form is ProbeForm.UA_ONLY:
             rule = _user_agent_rule([app])
             why = "base64-encoded queries carry DeviceType in binary, so refuse by User-Agent as well"
