@@ -7,6 +7,7 @@ the engine hands the device's fixer to the rules.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Protocol
 
@@ -14,6 +15,13 @@ from linter.findings import Fix
 from linter.model import Listener, Match, Step, Timer
 from linter.policy import AllowedClient, BlockedApp
 from linter.probes import ProbeForm
+
+
+def client_prefix(client: AllowedClient) -> str:
+    """The product part of a client's User-Agent, which stays the same across device models and
+    versions ("Apple-iPhone14C2/2001.51" -> "Apple-iPhone", "Android/13-EAS-2.0" -> "Android")."""
+    match = re.match(r"[A-Za-z][A-Za-z-]*[A-Za-z]", client.user_agent)
+    return match.group(0) if match else client.user_agent
 
 
 def suggested_seconds(required: int) -> int:
@@ -27,6 +35,10 @@ class Fixer(Protocol):
 
     def block_app(self, listener: Listener, apps: Sequence[BlockedApp]) -> Fix:
         """Refuse the apps' ActiveSync requests on `listener`, in every request form."""
+
+    def allow_only(self, listener: Listener, clients: Sequence[AllowedClient]) -> Fix:
+        """Refuse every ActiveSync request on `listener` that does not come from the clients
+        (allowlist mode)."""
 
     def case_insensitive(self, step: Step, matches: Sequence[Match]) -> Fix:
         """Make the case-sensitive `matches` of a blocking step ignore letter case."""

@@ -50,6 +50,18 @@ class AllowedClient:
     forms: tuple[str, ...] = ("plain",)
 
 
+UNKNOWN_CLIENT = BlockedApp(
+    name="unknown third-party client",
+    user_agents=("MailSyncPro/4.2 (EAS client)",),
+    device_types=("MailSyncPro",),
+)
+"""The stand-in for every app nobody listed. In allowlist mode it must be refused like a blocked
+app: only the allowed clients may pass. Its User-Agent and DeviceType resemble no native
+client and no app a blocklist would name, so only an allowlist refuses it."""
+
+BLOCKLIST, ALLOWLIST = "blocklist", "allowlist"
+
+
 @dataclass(frozen=True)
 class Policy:
     name: str
@@ -57,10 +69,16 @@ class Policy:
     blocked_apps: tuple[BlockedApp, ...]
     allowed_clients: tuple[AllowedClient, ...]
     source: str
+    mode: str = BLOCKLIST  # "allowlist": only the allowed clients may pass
+
+    @property
+    def probed_apps(self) -> tuple[BlockedApp, ...]:
+        """The apps that must be refused: the listed ones, and in allowlist mode any other."""
+        return self.blocked_apps + ((UNKNOWN_CLIENT,) if self.mode == ALLOWLIST else ())
 
     def blocked_app(self, name: str) -> BlockedApp | None:
         wanted = name.casefold()
-        return next((app for app in self.blocked_apps if app.name.casefold() == wanted), None)
+        return next((app for app in self.probed_apps if app.name.casefold() == wanted), None)
 
     def allowed_client(self, name: str) -> AllowedClient | None:
         wanted = name.casefold()
@@ -142,7 +160,7 @@ def _build(data: dict, source: str) -> Policy:
         )
         for client in apps.get("allow", ())
     )
-    return Policy(data["name"], heartbeat, blocked, allowed, source)
+    return Policy(data["name"], heartbeat, blocked, allowed, source, apps.get("mode", BLOCKLIST))
 
 
 def builtin_pack_text(name: str = BUILTIN_PACK) -> str:

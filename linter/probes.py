@@ -258,7 +258,7 @@ def allowed_client_probes(client: AllowedClient) -> list[Probe]:
 
 def build_probes(policy: Policy) -> tuple[Probe, ...]:
     probes: list[Probe] = []
-    for app in policy.blocked_apps:
+    for app in policy.probed_apps:
         probes += blocked_app_probes(app)
     for client in policy.allowed_clients:
         probes += allowed_client_probes(client)

@@ -21,6 +21,7 @@ from linter.analysis import Analysis
 from linter.findings import Evidence, Finding, Severity
 from linter.matching import Context, evaluate
 from linter.model import ActionKind, FieldKind, Match, MatchOp, Step
+from linter.policy import UNKNOWN_CLIENT
 from linter.probes import Probe, ProbeForm, Role
 from linter.scope import iter_matches
 from linter.simulate import Branch, Outcome, Verdict
@@ -150,16 +151,25 @@ def _check_blocked_app_allowed(context: RuleContext) -> Iterator[Finding]:
         reported.add(key)
         app = analysis.policy.blocked_app(outcome.probe.client)
         assert app is not None
+        policy = analysis.policy
+        if app is UNKNOWN_CLIENT:
+            allowed = ", ".join(client.name for client in policy.allowed_clients)
+            message = (f"an unknown third-party ActiveSync client reaches Exchange through {listener.object_path}: in allowlist "
+                       f"mode only {allowed} may pass")
+            fix = context.fixer.allow_only(listener, policy.allowed_clients)
+        else:
+            message = f"{app.name} reaches Exchange through {listener.object_path}: no rule refuses its ActiveSync requests"
+            fix = context.fixer.block_app(listener, [app])
         yield BLOCKED_APP_ALLOWED.finding(
             context,
-            f"{app.name} reaches Exchange through {listener.object_path}: no rule refuses its ActiveSync requests",
+            message,
             listener.location,
             listener.object_path,
             f"blocked-app:{app.name}",
             expected="refused before it reaches Exchange",
             actual=f"forwarded to {_landing(branch, analysis)} ({_probe_description(outcome.probe)})",
             evidence=_trace_evidence(branch),
-            fix=context.fixer.block_app(listener, [app]),
+            fix=fix,
         )
 
 

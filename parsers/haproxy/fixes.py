@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from linter.findings import Fix
-from linter.fixes import suggested_seconds
+from linter.fixes import client_prefix, suggested_seconds
 from linter.model import Listener, Match, Step, Timer, TimerKind
 from linter.policy import AllowedClient, BlockedApp
 from linter.probes import ProbeForm
@@ -110,6 +110,16 @@ class HAProxyFixer:
             "their User-Agent and DeviceType)",
             "\n".join(dict.fromkeys(lines)) or step.text,
             matches[0].location if matches and matches[0].location else step.location,
+        )
+
+    def allow_only(self, listener: Listener, clients: Sequence[AllowedClient]) -> Fix:
+        prefixes = " ".join(_quoted(client_prefix(client)) for client in clients)
+        rule = f"http-request deny deny_status 403 if {ACTIVESYNC_TEST} !{{ req.fhdr(user-agent) -m beg -i {prefixes} }}"
+        return Fix(
+            f"allowlist mode: refuse every ActiveSync request on {listener.object_path} whose User-Agent is not one of "
+            f"the allowed clients ({', '.join(client.name for client in clients)})",
+            _section(listener.object_path, [rule]),
+            listener.location,
         )
 
     def form_gap(self, step: Step, app: BlockedApp, form: ProbeForm) -> Fix:
