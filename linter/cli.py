@@ -141,7 +141,7 @@ def _write(text: str, output: str | None) -> None:
         sys.stdout.write(text)
         return
     try:
-        Path(output).write_text(text, encoding="utf-8")
+        Path(output).write_text(text, encoding="utf-8", errors="surrogateescape")
     except OSError as error:
         raise UsageError(f"{output}: cannot write the report: {error.strerror}") from None
 
@@ -185,7 +185,7 @@ def _check(args: argparse.Namespace) -> int:
         from linter.findings import Severity
 
         threshold = Severity(args.fail_on).rank
-        if any(finding.severity.rank >= threshold for finding in report.findings):
+        if any(finding.severity.rank >= threshold for finding in report.findings if finding.suppression is None):
             return EXIT_FINDINGS
     return EXIT_OK
 

@@ -70,7 +70,7 @@ class Finding:
     @property
     def fingerprint(self) -> str:
         key = "\x1f".join((self.rule_id, self.device, self.object_path, self.attribute))
-        return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+        return hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()[:32]
 
     def sort_key(self) -> tuple:
         return (self.location.file, self.location.line, self.location.column or 0, self.rule_id, self.attribute)

@@ -354,7 +354,6 @@ def test_bad_timeout_and_jobs_are_usage_errors(value: str, capsys: pytest.Captur
 
 
 def test_github_actions_picks_workflow_commands(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    pytest.importorskip("linter.report.github")
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
     code, out, _ = run_cli([str(SHORT)], capsys)
     assert code == 1

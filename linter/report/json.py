@@ -42,12 +42,21 @@ def finding_to_json(finding: Finding) -> dict:
             "location": _location(finding.fix.location),
         },
         "fingerprint": finding.fingerprint,
+        "suppression": None if finding.suppression is None else {
+            "kind": finding.suppression.kind,
+            "justification": finding.suppression.justification,
+            "location": _location(finding.suppression.location),
+            "until": finding.suppression.until,
+        },
     }
 
 
 def report_to_json(report: Report) -> dict:
+    """Every finding, suppressed ones marked; the summary counts only those that count, and the
+    suppressed ones apart."""
     findings = report.findings
-    counts = Counter(finding.severity.value for finding in findings)
+    active = [finding for finding in findings if finding.suppression is None]
+    counts = Counter(finding.severity.value for finding in active)
     heartbeat = report.policy.heartbeat
     return {
         "schema_version": SCHEMA_VERSION,
@@ -69,7 +78,8 @@ def report_to_json(report: Report) -> dict:
                 "status": result.status,
                 "activesync_path": result.activesync,
                 "note": result.note,
-                "findings": len(result.findings),
+                "findings": sum(1 for finding in result.findings if finding.suppression is None),
+                "suppressed": sum(1 for finding in result.findings if finding.suppression is not None),
             }
             for result in report.files
         ],
@@ -78,7 +88,8 @@ def report_to_json(report: Report) -> dict:
             "files_checked": sum(1 for result in report.files if result.status == "checked"),
             "files_skipped": sum(1 for result in report.files if result.status == "skipped"),
             "files_failed": sum(1 for result in report.files if result.status == "failed"),
-            "findings": len(findings),
+            "findings": len(active),
+            "suppressed": len(findings) - len(active),
             "by_severity": {severity.value: counts.get(severity.value, 0) for severity in Severity},
             "io_errors": list(report.io_errors),
             "internal_errors": list(report.internal_errors),

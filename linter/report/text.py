@@ -44,11 +44,24 @@ def render_finding(finding: Finding, color: bool) -> list[str]:
         lines += _labelled("evidence", evidence)
     if finding.fix is not None:
         lines += _labelled("fix", [finding.fix.description] + [f"| {line}" for line in finding.fix.snippet.splitlines()])
+    suppression = finding.suppression
+    if suppression is not None and suppression.kind == "baseline":
+        lines += _labelled("baseline", [suppression.justification])
+    elif suppression is not None:
+        details = [f"{suppression.kind} waiver"]
+        if suppression.location is not None:
+            details.append(str(suppression.location))
+        if suppression.until is not None:
+            details.append(f"until {suppression.until}")
+        lines += _labelled("waived", [f"{suppression.justification} ({', '.join(details)})"])
     return lines
 
 
 def summary_line(report: Report) -> str:
-    findings = report.findings
+    """Counts of the findings that count; suppressed ones (waived or in the baseline) are only
+    counted, so that what was set aside stays visible."""
+    findings = [finding for finding in report.findings if finding.suppression is None]
+    suppressed = len(report.findings) - len(findings)
     counts = Counter(finding.severity for finding in findings)
     checked = [result for result in report.files if result.status == "checked"]
     parts = [f"{counts[severity]} {severity.value}{'s' if counts[severity] != 1 and severity is not Severity.INFO else ''}"
@@ -58,14 +71,18 @@ def summary_line(report: Report) -> str:
         text = f"Found {len(findings)} problem{'s' if len(findings) != 1 else ''} ({', '.join(parts)}) in {files_with} file{'s' if files_with != 1 else ''}"
     else:
         text = "No problems found"
-    text += f"; {len(checked)} configuration file{'s' if len(checked) != 1 else ''} checked."
-    return text
+    text += f"; {len(checked)} configuration file{'s' if len(checked) != 1 else ''} checked"
+    if suppressed:
+        text += f"; {suppressed} suppressed by waivers or the baseline"
+    return text + "."
 
 
-def render(report: Report, color: bool = False, quiet: bool = False) -> str:
+def render(report: Report, color: bool = False, quiet: bool = False, show_suppressed: bool = False) -> str:
     out: list[str] = []
     current_file = None
     for finding in report.findings:
+        if finding.suppression is not None and not show_suppressed:
+            continue
         if current_file is not None and finding.location.file != current_file:
             out.append("")
         current_file = finding.location.file
