@@ -32,6 +32,7 @@ class Vendor:
 
 _MODULES = {
     "haproxy": ("parsers.haproxy", "parsers.haproxy.fixes", "HAProxyFixer"),
+    "fortigate": ("parsers.fortigate", "parsers.fortigate.fixes", "FortiGateFixer"),
 }
 SUPPORTED = frozenset(_MODULES)
 """Vendors with a parser; detection also knows vendors still to come, whose files are skipped."""

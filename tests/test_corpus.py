@@ -1,6 +1,6 @@
 """Real configurations written by others (../shared/corpus) never crash easlint: every HAProxy
-file parses, the whole corpus runs through the engine without an internal error, and the
-files of other vendors are skipped rather than misread."""
+file parses, the whole corpus runs through the engine without an internal error, the files of
+every vendor easlint reads are checked, and the others are skipped rather than misread."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import pytest
 
 from linter.engine import run
 from linter.policy import Policy
+from parsers import SUPPORTED
 from policies import RULES
 from tests.conftest import CORPUS, lint_haproxy
 
@@ -28,11 +29,15 @@ def test_every_haproxy_corpus_file_is_linted(path: Path, policy: Policy) -> None
 
 
 @needs_corpus
-def test_the_whole_corpus_runs_and_only_haproxy_is_read(policy: Policy) -> None:
+def test_the_whole_corpus_runs_and_supported_vendors_are_read(policy: Policy) -> None:
     report = run([str(CORPUS)], policy, RULES, all_files=True)
     assert report.internal_errors == [] and report.io_errors == []
-    checked = {Path(result.path).name for result in report.files if result.status == "checked"}
-    assert checked == {path.name for path in HAPROXY_FILES}
+    vendors = {Path(result.path).name: result.vendor for result in report.files if result.status == "checked"}
+    read = {path.name: path.parent.name for path in sorted(CORPUS.glob("*/*"))
+            if path.parent.name in SUPPORTED and path.name in vendors}
+    assert set(vendors.values()) <= SUPPORTED
+    assert {name: vendor for name, vendor in vendors.items()} == read
+    assert {path.name for path in HAPROXY_FILES} <= set(vendors)
     from linter.report.json import render
 
     jsonschema.validate(json.loads(render(report)),

@@ -37,6 +37,7 @@ SECTIONS = (
     "Related rules",
 )
 EXAMPLE_SECTIONS = ("Problematic configuration", "Correct configuration")
+FIREWALL_VENDORS = frozenset({"asa", "panos", "fortigate"})
 # The vendor subsections an example section may have, in this order: heading -> (vendor, fence tag).
 VENDOR_SUBSECTIONS = {
     "HAProxy": ("haproxy", "haproxy"),
@@ -319,8 +320,12 @@ def test_correct_example_is_clean(rule: Rule, heading: str, policy: Policy) -> N
 
 @pytest.mark.parametrize(("rule", "heading"), RULE_VENDORS)
 def test_correct_example_has_no_findings_at_all(rule: Rule, heading: str, policy: Policy) -> None:
-    """A page's "correct" configuration must not teach another mistake."""
+    """A page's "correct" configuration must not teach another mistake. A firewall linted alone
+    always lacks HTTP visibility (EAS207); the engine drops that when a proxy of the run has the
+    ActiveSync path, so it is not a mistake of a firewall page's example."""
     findings = lint_example(rule, "Correct configuration", heading, policy)
+    if VENDOR_SUBSECTIONS[heading][0] in FIREWALL_VENDORS and rule.id != "EAS207":
+        findings = [finding for finding in findings if finding.rule_id != "EAS207"]
     assert not findings, f"the {heading} correct example of {rule.id} has findings of other rules:\n{describe(findings)}"
 
 
