@@ -117,11 +117,13 @@ def client_speaks_tls(listener: Listener, bind: Bind) -> bool:
     return bind.tls or (not listener.l7 and bind.port != 80)
 
 
-def probes_at(listener: Listener, bind: Bind, probes: tuple[Probe, ...], exchange_pools: Container[str] = ()) -> list[Probe]:
-    """The probes as they arrive at one bind of a listener, once per Host name."""
+def probes_at(listener: Listener, bind: Bind, probes: tuple[Probe, ...], exchange_pools: Container[str] = (),
+              hosts: tuple[str, ...] | None = None) -> list[Probe]:
+    """The probes as they arrive at one bind of a listener, once per Host name (`hosts`, when
+    the caller has already worked them out for the listener)."""
     arriving = []
     client_tls = client_speaks_tls(listener, bind)
-    for host in host_variants(listener, exchange_pools):
+    for host in hosts if hosts is not None else host_variants(listener, exchange_pools):
         for probe in probes:
             request = probe.request.arriving_at(bind.address, bind.port, bind.tls, client_tls).with_host(host)
             arriving.append(probe.retarget(request))
@@ -136,9 +138,10 @@ def analyze(device: Device, policy: Policy) -> Analysis:
         if listener.object_path not in scope.listeners:
             continue
         blind = _blind_to_http(device, listener)
+        hosts = host_variants(listener, scope.exchange_pools)
         for bind in entry_binds(listener):
             shared: dict[str | None, Outcome] = {}
-            for probe in probes_at(listener, bind, probes, scope.exchange_pools):
+            for probe in probes_at(listener, bind, probes, hosts=hosts):
                 host = probe.request.host
                 if blind and host in shared:
                     outcome = dataclasses.replace(shared[host], probe=probe)

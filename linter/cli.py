@@ -101,6 +101,10 @@ def _parser() -> argparse.ArgumentParser:
                        help="exit 1 when a finding has this severity or worse (default: error)")
     check.add_argument("--exit-zero", action="store_true",
                        help="exit 0 even when findings fail the gate (usage, I/O and internal errors still count)")
+    check.add_argument("--no-inline-waivers", action="store_true",
+                       help="ignore '# easlint: disable=...' comments in the checked files (for CI gates)")
+    check.add_argument("--baseline", metavar="FILE", help="findings recorded in FILE do not fail the run; the report says how many are fixed")
+    check.add_argument("--write-baseline", metavar="FILE", help="record the current findings in FILE (and exit 0 unless the run broke)")
     check.add_argument("--jobs", "-j", type=_positive_int, metavar="N",
                        help="check files in N processes (default: the number of CPUs)")
     check.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT, metavar="SECONDS",
@@ -136,6 +140,17 @@ def _policy(path: str | None):
         raise UsageError(str(error)) from None
 
 
+def _baseline(path: str | None):
+    if path is None:
+        return None
+    from linter.baseline import BaselineError, load_baseline
+
+    try:
+        return load_baseline(path)
+    except BaselineError as error:
+        raise UsageError(str(error)) from None
+
+
 def _write(text: str, output: str | None) -> None:
     if output is None:
         sys.stdout.write(text)
@@ -168,18 +183,28 @@ def _check(args: argparse.Namespace) -> int:
     except UnknownRule as error:
         raise UsageError(str(error)) from None
     policy = _policy(args.policy)
+    baseline = _baseline(args.baseline)
     try:
         report = run(args.paths, policy, rules, all_files=args.all_files, jobs=args.jobs or default_jobs(),
-                     timeout=args.timeout or None, progress=not args.quiet)
+                     timeout=args.timeout or None, progress=not args.quiet, inline_waivers=not args.no_inline_waivers,
+                     baseline=baseline)
     except InputError as error:
         raise UsageError(str(error)) from None
+    if args.write_baseline:
+        from linter.baseline import write_baseline
+
+        try:
+            recorded = write_baseline(report.findings, args.write_baseline)
+        except OSError as error:
+            raise UsageError(f"{args.write_baseline}: cannot write the baseline: {error.strerror}") from None
+        sys.stderr.write(f"easlint: recorded {recorded} findings in {args.write_baseline}\n")
     for name, target in outputs:
         _write(_render(name, report, args, target), target)
     if report.internal_errors:
         return EXIT_INTERNAL
     if report.io_errors:
         return EXIT_USAGE
-    if args.exit_zero:
+    if args.exit_zero or args.write_baseline:
         return EXIT_OK
     if args.fail_on != "never":
         from linter.findings import Severity

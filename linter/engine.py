@@ -10,15 +10,18 @@ run goes on in every case. `linter.scheduler` runs the checks, in a process pool
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from datetime import date
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from linter.analysis import analyze
+from linter.baseline import Baseline, apply_baseline
 from linter.files import Candidate, InputError, Unreadable, discover, display_path, read_text
 from linter.findings import Finding, Severity
 from linter.model import Device, DeviceKind, Location
 from linter.policy import Policy
+from linter.waivers import CentralWaiver, FileWaivers, apply_waivers, read_inline_waivers
 from parsers import SUPPORTED, archive_vendor, vendor
 from parsers.detect import SNIFF_BYTES, detect_vendor
 from policies.app_blocking import NO_L7_VISIBILITY
@@ -40,6 +43,7 @@ class FileResult:
     note: str | None = None
     findings: tuple[Finding, ...] = ()
     device_kind: DeviceKind | None = None
+    waivers: tuple[FileWaivers, ...] = ()  # inline waivers of each file of the device
     io_error: str | None = None  # the operating system refused to read it (exit 2)
     internal_error: str | None = None  # a bug in easlint while checking it (exit 3)
     seconds: float = 0.0
@@ -50,10 +54,13 @@ class Report:
     policy: Policy
     rules: tuple[Rule, ...]
     files: list[FileResult] = field(default_factory=list)
+    extra_findings: list[Finding] = field(default_factory=list)  # about no checked file (a central waiver)
+    baseline_fixed: int | None = None  # baseline entries no longer found, when a baseline was given
 
     @property
     def findings(self) -> list[Finding]:
-        return sorted((finding for result in self.files for finding in result.findings), key=Finding.sort_key)
+        found = [finding for result in self.files for finding in result.findings] + self.extra_findings
+        return sorted(found, key=Finding.sort_key)
 
     @property
     def io_errors(self) -> list[str]:
@@ -119,10 +126,25 @@ def _check_device(candidate: Candidate, vendor_name: str, text: str | None, poli
         else:
             device = support.parse(name, text, candidate.path.parent)
         findings, activesync = _run_rules(device, policy, rules, vendor_name)
+        waivers = _inline_waivers(device, vendor_name, text, name)
     except Exception as error:  # a bug in easlint: report it for this file and go on
         message = f"{name}: internal error while checking ({type(error).__name__}: {error})"
         return done(vendor_name, "failed", note=message, internal_error=message)
-    return done(vendor_name, "checked", activesync=activesync, findings=tuple(findings), device_kind=device.kind)
+    return done(vendor_name, "checked", activesync=activesync, findings=tuple(findings), device_kind=device.kind,
+                waivers=waivers)
+
+
+def _inline_waivers(device: Device, vendor_name: str, text: str | None, name: str) -> tuple[FileWaivers, ...]:
+    """The waiver comments of every file the device was read from (not of archive members)."""
+    found = []
+    for file in device.files:
+        if file == name and text is not None:
+            found.append(read_inline_waivers(file, text, vendor_name))
+            continue
+        content = read_text(Path(file)) if Path(file).is_file() else None
+        if isinstance(content, str):
+            found.append(read_inline_waivers(file, content, vendor_name))
+    return tuple(found)
 
 
 def timed_out(candidate: Candidate, seconds: float, rules: tuple[Rule, ...]) -> FileResult:
@@ -168,15 +190,50 @@ def _device_root(path: Path) -> Path:
 
 
 def run(paths: list[str], policy: Policy, rules: tuple[Rule, ...], all_files: bool = False, jobs: int = 1,
-        timeout: float | None = DEFAULT_TIMEOUT, progress: bool = False) -> Report:
-    """Check every configuration under `paths`; raises InputError for a path that does not exist."""
+        timeout: float | None = DEFAULT_TIMEOUT, progress: bool = False, *, inline_waivers: bool = True,
+        central_waivers: Sequence[CentralWaiver] = (), baseline: Baseline | None = None,
+        today: date | None = None) -> Report:
+    """Check every configuration under `paths`; raises InputError for a path that does not exist.
+
+    Waivers and the baseline are applied once all files are checked: a waiver is unused only
+    when nothing in the whole run needed it, and a baseline entry is fixed only when the file it
+    names was checked and no longer has it."""
     from linter.scheduler import check_all
 
     report = Report(policy, rules)
     candidates = device_candidates(discover(paths, all_files))
     report.files.extend(check_all(candidates, policy, rules, jobs=jobs, timeout=timeout, progress=progress))
     _firewalls_behind_proxies(report)
+    _apply_waivers(report, inline_waivers, central_waivers, today or date.today())
+    if baseline is not None:
+        _apply_baseline(report, baseline)
     return report
+
+
+def _apply_waivers(report: Report, inline: bool, central: Sequence[CentralWaiver], today: date) -> None:
+    selected = {rule.id for rule in report.rules}
+    files = [waivers for result in report.files for waivers in result.waivers]
+    every = apply_waivers(report.findings, files, central, today=today, inline=inline, selected=selected.__contains__)
+    by_file: dict[str, list[Finding]] = {}
+    for finding in every:
+        by_file.setdefault(finding.location.file, []).append(finding)
+    for index, result in enumerate(report.files):
+        report.files[index] = dataclasses.replace(result, findings=tuple(by_file.pop(result.path, ())))
+    report.extra_findings = [finding for findings in by_file.values() for finding in findings]
+
+
+def _apply_baseline(report: Report, baseline: Baseline) -> None:
+    checked = {result.path for result in report.files if result.status == "checked"}
+    selected = {rule.id for rule in report.rules}
+    findings, fixed = apply_baseline(report.findings, baseline,
+                                     checked=lambda entry: entry.file in checked and entry.rule in selected)
+    by_file: dict[str, list[Finding]] = {}
+    for finding in findings:
+        by_file.setdefault(finding.location.file, []).append(finding)
+    for index, result in enumerate(report.files):
+        report.files[index] = dataclasses.replace(result, findings=tuple(by_file.pop(result.path, ())))
+    report.extra_findings = [finding for findings in by_file.values() for finding in findings]
+    report.baseline_fixed = fixed
 
 
 def _firewalls_behind_proxies(report: Report) -> None:

@@ -151,6 +151,16 @@ def address_span(spec: str) -> tuple[int, int, int]:
         return 0, 1, 0
 
 
+@lru_cache(maxsize=4096)
+def parsed_address(value: str) -> tuple[int, int]:
+    """(IP version, address as an integer), or (0, 0) for a value that is not an address."""
+    try:
+        parsed = ipaddress.ip_address(value)
+    except ValueError:
+        return 0, 0
+    return parsed.version, int(parsed)
+
+
 def _in_range(number: int, spec: str) -> bool:
     low, _, high = spec.partition(":")
     if not _:
@@ -176,12 +186,8 @@ def _match_value(match: Match, value: str, context: Context) -> Tri:
     if op is MatchOp.BOOL:
         return value not in ("", "0")
     if op is MatchOp.IP:
-        try:
-            parsed = ipaddress.ip_address(value)
-        except ValueError:
-            return False
-        address, version = int(parsed), parsed.version
-        return any(span[0] == version and span[1] <= address <= span[2] for span in map(address_span, match.values))
+        version, address = parsed_address(value)
+        return version > 0 and any(span[0] == version and span[1] <= address <= span[2] for span in map(address_span, match.values))
     if op is MatchOp.REGEX:
         verdict: Tri = False
         for pattern in match.values:

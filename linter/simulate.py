@@ -18,8 +18,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
-from linter.matching import Context, Unknown, evaluate
-from linter.model import ActionKind, Bind, Device, FieldKind, Listener, Location, Pool, Step, Timer, TimerKind
+from linter.matching import Context, Unknown, address_span, evaluate, parsed_address
+from linter.model import ActionKind, All, Bind, Device, FieldKind, Listener, Location, Match, MatchOp, Pool, Step, Timer, TimerKind
 from linter.probes import Probe
 
 MAX_BRANCHES = 64
@@ -124,6 +124,41 @@ class _State:
         )
 
 
+_SPAN_CACHE: dict[int, tuple[tuple[Step, ...], list[tuple | None]]] = {}
+_SPAN_CACHE_SIZE = 64
+
+
+def _destination_spans(steps: tuple[Step, ...]) -> list[tuple | None]:
+    """For each step, the address spans its destination test allows when the step can only match
+    inside them (its condition is a conjunction with a `dst_address` match), else None. A
+    firewall rulebase has thousands of such steps and a probe goes to one address, so this lets
+    the walk skip the others without evaluating them; the verdict is the same, since a
+    conjunction with a false term is false whatever its other terms are."""
+    cached = _SPAN_CACHE.get(id(steps))
+    if cached is not None and cached[0] is steps:
+        return cached[1]
+    spans: list[tuple | None] = []
+    for step in steps:
+        found = None
+        condition = step.condition
+        if isinstance(condition, All):
+            for term in condition.terms:
+                if isinstance(term, Match) and term.field.kind is FieldKind.DST_ADDRESS and term.op is MatchOp.IP \
+                        and not term.transforms:
+                    found = tuple(address_span(value) for value in term.values)
+                    break
+        spans.append(found)
+    if len(_SPAN_CACHE) >= _SPAN_CACHE_SIZE:
+        _SPAN_CACHE.clear()
+    _SPAN_CACHE[id(steps)] = (steps, spans)
+    return spans
+
+
+def _within(destination: tuple[int, int], spans: tuple) -> bool:
+    version, address = destination
+    return version > 0 and any(span[0] == version and span[1] <= address <= span[2] for span in spans)
+
+
 def effective_timers(listener: Listener, pool: Pool | None, overrides: dict[TimerKind, Timer]) -> tuple[Timer, ...]:
     """Client-side plus server-side timers, after per-request overrides and supersession."""
     timers = list(listener.timers) + (list(pool.timers) if pool else [])
@@ -172,9 +207,14 @@ class _Simulation:
         return len(self.branches) + self.pending + 1 < MAX_BRANCHES
 
     def walk(self, steps: tuple[Step, ...], index: int, state: _State, pool: Pool | None) -> None:
+        spans = _destination_spans(steps)
+        destination = parsed_address(self.probe.request.dst_address or "")
         while index < len(steps):
             step = steps[index]
             index += 1
+            step_spans = spans[index - 1]
+            if step_spans is not None and not _within(destination, step_spans):
+                continue  # a firewall rule for another destination: cannot match, not worth a trace line
             if step.phase in state.ended_phases:
                 if step.action.kind in (ActionKind.DENY, ActionKind.ALLOW, ActionKind.REDIRECT):
                     state.trace.append(TraceEvent(f"{step.text}: skipped, {step.phase} rules already ended", step.location))

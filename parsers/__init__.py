@@ -33,6 +33,7 @@ class Vendor:
 _MODULES = {
     "haproxy": ("parsers.haproxy", "parsers.haproxy.fixes", "HAProxyFixer"),
     "fortigate": ("parsers.fortigate", "parsers.fortigate.fixes", "FortiGateFixer"),
+    "asa": ("parsers.asa", "parsers.asa.fixes", "AsaFixer"),
 }
 SUPPORTED = frozenset(_MODULES)
 """Vendors with a parser; detection also knows vendors still to come, whose files are skipped."""

@@ -6,13 +6,15 @@ fails when a registered rule lacks its documentation page or its fixtures.
 
 from __future__ import annotations
 
-from policies import app_blocking, heartbeat, hygiene
+from policies import app_blocking, heartbeat, hygiene, waiver_rules
 from policies.base import Rule
 
 RULES: tuple[Rule, ...] = (
     hygiene.PARSE_ERROR,
     hygiene.UNRECOGNIZED,
     hygiene.CANNOT_VERIFY,
+    waiver_rules.UNUSED_WAIVER,
+    waiver_rules.INVALID_WAIVER,
     heartbeat.TIMEOUT_BELOW_ALERT,
     heartbeat.TIMEOUT_BELOW_MAX,
     heartbeat.TIMEOUT_IMPLICIT_DEFAULT,

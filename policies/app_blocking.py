@@ -305,6 +305,8 @@ def _shadowed(analysis: Analysis) -> list[tuple[str, str, tuple[Step, Step]]]:
         if _reaches_exchange(outcome, analysis) is None:
             continue
         for steps, visible in _steps_on_path(outcome, analysis):
+            if not visible:
+                continue  # a hop blind to HTTP has no deny meant for an app (a firewall rulebase)
             for index, step in enumerate(steps):
                 if step.action.kind is not ActionKind.DENY:
                     continue

@@ -50,6 +50,7 @@ def _evidence(entry: PathTimer, heartbeat: Heartbeat) -> list[Evidence]:
         Evidence(timer.source, timer.location),
         Evidence(f"{timer.kind.value} timer: {_KIND_MEANING[timer.kind]}"),
         Evidence(f"on the ActiveSync path: {path}", entry.listener.location),
+        *([Evidence(f"the ActiveSync path ends in {entry.pool.object_path}", entry.pool.location)] if entry.pool is not None else []),
         Evidence(f"thresholds from the {heartbeat.source}"),
     ]
 

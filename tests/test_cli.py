@@ -68,7 +68,7 @@ def test_json_report_validates_and_carries_evidence(capsys: pytest.CaptureFixtur
     report = json.loads(out)
     jsonschema.validate(report, schema("report.schema.json"))
     assert code == 1
-    assert report["summary"]["files_checked"] == 3
+    assert report["summary"]["files_checked"] == sum(1 for path in (REPO / "examples").rglob("*") if path.is_file())
     timeout = next(f for f in report["findings"] if f["rule_id"] == "EAS102")
     assert timeout["object"] == "backend be_exchange" and timeout["attribute"] == "timeout server"
     assert timeout["expected"].startswith(">= 3600 s") and timeout["actual"].startswith("1800 s")
@@ -358,3 +358,35 @@ def test_github_actions_picks_workflow_commands(monkeypatch: pytest.MonkeyPatch,
     code, out, _ = run_cli([str(SHORT)], capsys)
     assert code == 1
     assert any(line.startswith("::error file=") and "EAS102" in line for line in out.splitlines())
+
+
+# -- waivers and baselines through the command line --------------------------------------------------
+
+
+def test_inline_waiver_suppresses_and_ci_can_switch_it_off(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = SHORT.read_text().replace("\nbackend be_exchange\n",
+                                     '\n# easlint: disable=EAS102 reason="pool drained nightly"\nbackend be_exchange\n', 1)
+    path = write(tmp_path, "haproxy.cfg", text)
+    code, out, _ = run_cli(["--format", "json", str(path)], capsys)
+    data = json.loads(out)
+    waived = [f for f in data["findings"] if f["rule_id"] == "EAS102"]
+    assert len(waived) == 1 and waived[0]["suppression"]["kind"] == "inline"
+    assert data["summary"]["suppressed"] == 1
+    code, out, _ = run_cli(["--format", "json", "--no-inline-waivers", str(path)], capsys)
+    assert [f["suppression"] for f in json.loads(out)["findings"] if f["rule_id"] == "EAS102"] == [None]
+
+
+def test_baseline_round_trip_survives_moved_lines(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, "haproxy.cfg", SHORT.read_text())
+    baseline = tmp_path / "baseline.json"
+    code, _, err = run_cli(["--write-baseline", str(baseline), str(path)], capsys)
+    assert code == 0 and "recorded 3 findings" in err
+    path.write_text("# moved down\n\n" + SHORT.read_text())
+    code, out, _ = run_cli(["--baseline", str(baseline), str(path)], capsys)
+    assert code == 0, out
+    assert "3 suppressed by waivers or the baseline; 0 baseline entries fixed" in out
+    path.write_text(SHORT.read_text().replace("timeout server 30m", "timeout server 65m"))
+    code, out, _ = run_cli(["--baseline", str(baseline), str(path)], capsys)
+    assert code == 0 and "1 baseline entry fixed" in out
+    code, _, err = run_cli(["--baseline", str(tmp_path / "missing.json"), str(path)], capsys)
+    assert code == 2 and "missing.json" in err

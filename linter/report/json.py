@@ -90,6 +90,7 @@ def report_to_json(report: Report) -> dict:
             "files_failed": sum(1 for result in report.files if result.status == "failed"),
             "findings": len(active),
             "suppressed": len(findings) - len(active),
+            "baseline_fixed": report.baseline_fixed,
             "by_severity": {severity.value: counts.get(severity.value, 0) for severity in Severity},
             "io_errors": list(report.io_errors),
             "internal_errors": list(report.internal_errors),

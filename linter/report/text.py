@@ -74,6 +74,8 @@ def summary_line(report: Report) -> str:
     text += f"; {len(checked)} configuration file{'s' if len(checked) != 1 else ''} checked"
     if suppressed:
         text += f"; {suppressed} suppressed by waivers or the baseline"
+    if report.baseline_fixed is not None:
+        text += f"; {report.baseline_fixed} baseline entr{'y' if report.baseline_fixed == 1 else 'ies'} fixed"
     return text + "."
 
 
