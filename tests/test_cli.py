@@ -69,7 +69,7 @@ def test_json_report_validates_and_carries_evidence(capsys: pytest.CaptureFixtur
     jsonschema.validate(report, schema("report.schema.json"))
     assert code == 1
     assert report["summary"]["files_checked"] == sum(1 for path in (REPO / "examples").rglob("*") if path.is_file())
-    timeout = next(f for f in report["findings"] if f["rule_id"] == "EAS102")
+    timeout = next(f for f in report["findings"] if f["rule_id"] == "EAS102" and f["location"]["file"].endswith("short-timeout.cfg"))
     assert timeout["object"] == "backend be_exchange" and timeout["attribute"] == "timeout server"
     assert timeout["expected"].startswith(">= 3600 s") and timeout["actual"].startswith("1800 s")
     assert timeout["fix"]["snippet"] == "backend be_exchange\n    timeout server 65m"
