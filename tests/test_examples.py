@@ -142,7 +142,7 @@ def test_easlint_on_examples_directory() -> None:
     expected = expected_findings() | firewall_findings()
     shown = Counter(
         ((REPO / match["file"]).resolve(), match["rule"], int(match["line"]))
-        for match in re.finditer(r"^(?P<file>\S+?):(?P<line>\d+):\d+: (?P<rule>EAS\d{3}) ", result.stdout, re.MULTILINE)
+        for match in re.finditer(r"^(?P<file>\S+?):(?P<line>\d+)(?::\d+)?: (?P<rule>EAS\d{3}) ", result.stdout, re.MULTILINE)
     )
     wanted = Counter((path.resolve(), rule, line) for path, found in expected.items() for rule, line in found)
     assert shown == wanted, result.stdout
