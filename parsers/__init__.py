@@ -34,6 +34,7 @@ _MODULES = {
     "haproxy": ("parsers.haproxy", "parsers.haproxy.fixes", "HAProxyFixer"),
     "fortigate": ("parsers.fortigate", "parsers.fortigate.fixes", "FortiGateFixer"),
     "asa": ("parsers.asa", "parsers.asa.fixes", "AsaFixer"),
+    "panos": ("parsers.panos", "parsers.panos.fixes", "PanosFixer"),
 }
 SUPPORTED = frozenset(_MODULES)
 """Vendors with a parser; detection also knows vendors still to come, whose files are skipped."""

@@ -133,6 +133,7 @@ def firewall_findings() -> dict[Path, list[tuple[str, int]]]:
 FIREWALL_EXAMPLES = {
     "asa/exchange-edge.cfg": "timeout conn 0:30:00",
     "fortigate/exchange-edge.conf": "set default 1800",
+    "panos/exchange-edge.xml": "<timeout-tcp>1800</timeout-tcp>",
 }
 
 
