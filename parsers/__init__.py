@@ -35,10 +35,11 @@ _MODULES = {
     "fortigate": ("parsers.fortigate", "parsers.fortigate.fixes", "FortiGateFixer"),
     "asa": ("parsers.asa", "parsers.asa.fixes", "AsaFixer"),
     "panos": ("parsers.panos", "parsers.panos.fixes", "PanosFixer"),
+    "f5": ("parsers.f5", "parsers.f5.fixes", "F5Fixer"),
 }
 SUPPORTED = frozenset(_MODULES)
 """Vendors with a parser; detection also knows vendors still to come, whose files are skipped."""
-ARCHIVES: dict[str, str] = {}
+ARCHIVES: dict[str, str] = {".ucs": "f5"}
 """Binary archive suffixes and the vendor that reads them whole (`.ucs` for F5)."""
 
 

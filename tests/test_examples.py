@@ -140,7 +140,9 @@ FIREWALL_EXAMPLES = {
 def test_easlint_on_examples_directory() -> None:
     result = run_easlint("examples/")
     assert result.returncode == 1, result.stdout + result.stderr
-    expected = expected_findings() | firewall_findings()
+    from tests.test_f5_examples import expected_findings as f5_findings
+
+    expected = expected_findings() | firewall_findings() | f5_findings()
     shown = Counter(
         ((REPO / match["file"]).resolve(), match["rule"], int(match["line"]))
         for match in re.finditer(r"^(?P<file>\S+?):(?P<line>\d+)(?::\d+)?: (?P<rule>EAS\d{3}) ", result.stdout, re.MULTILINE)

@@ -1,0 +1,129 @@
+"""The profiles every BIG-IP has without a line of configuration, with their real defaults.
+
+A saved bigip.conf names built-in profiles (`/Common/tcp`, `/Common/clientssl`) but never
+defines them: they live in `/config/profile_base.conf`, loaded before bigip.conf ("The file is
+loaded before bigip.conf", its own header). When that file is beside the configuration (it is
+in every UCS archive), the parser reads it and its values win; these tables are the fallback.
+
+Source of every value below: `config/profile_base.conf` of BIG-IP 15.1.8.2 (the archive in
+F5's own f5-corkscrew test suite, github.com/f5devcentral/f5-corkscrew,
+tests/archive_generator/archive1/config/profile_base.conf). The line numbers cited are in that
+file. The `tcp` and `fastL4` values agree with F5's documentation: "idle-timeout ... The
+default value is 300 seconds" (tmsh reference `ltm profile tcp` and `ltm profile fastl4`,
+clouddocs.f5.com/cli/tmsh-reference; also K7559: "Overview of the TCP profile" and the
+terraform provider's `bigip_ltm_profile_tcp` page). A profile that writes no `idle-timeout`
+inherits it through `defaults-from`, exactly as a user-defined child does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+PROFILE_BASE = "profile_base.conf (BIG-IP 15.1.8.2)"
+
+
+@dataclass(frozen=True)
+class BuiltinProfile:
+    """A built-in profile: its type, parent (`defaults-from`) and the idle timeout it writes."""
+
+    name: str  # full path, "/Common/tcp"
+    type: str  # tmsh profile type: tcp, fastl4, fasthttp, http, client-ssl, ...
+    parent: str | None = None
+    idle_timeout: str | None = None  # as written in profile_base.conf; None: inherited
+    source: str = PROFILE_BASE
+
+
+def _timed(type_: str, name: str, parent: str | None, idle: str | None, line: int) -> BuiltinProfile:
+    return BuiltinProfile(f"/Common/{name}", type_, f"/Common/{parent}" if parent else None, idle,
+                          f"{PROFILE_BASE}, line {line}")
+
+
+# Profiles whose idle timeout governs a held-open connection: (type, name, defaults-from,
+# idle-timeout written there, line of the stanza in profile_base.conf).
+_TIMED = (
+    ("tcp", "tcp", None, "300", 755),
+    ("tcp", "tcp-legacy", "tcp", "300", 816),
+    ("tcp", "f5-tcp-progressive", "tcp", None, 709),
+    ("tcp", "f5-tcp-wan", "tcp", None, 724),
+    ("tcp", "f5-tcp-lan", "tcp", None, 735),
+    ("tcp", "f5-tcp-mobile", "tcp", None, 745),
+    ("tcp", "mptcp-mobile-optimized", "tcp-legacy", None, 877),
+    ("tcp", "tcp-mobile-optimized", "tcp-legacy", None, 902),
+    ("tcp", "tcp-lan-optimized", "tcp-legacy", None, 924),
+    ("tcp", "tcp-wan-optimized", "tcp-legacy", None, 934),
+    ("tcp", "wom-tcp-lan-optimized", "tcp-lan-optimized", "600", 943),
+    ("tcp", "wom-tcp-wan-optimized", "tcp-wan-optimized", "600", 952),
+    ("tcp", "splitsession-default-tcp", "tcp-wan-optimized", "600", 968),
+    ("tcp", "apm-forwarding-client-tcp", "tcp-legacy", "300", 1094),
+    ("tcp", "apm-forwarding-server-tcp", "tcp-legacy", "300", 1117),
+    ("fastl4", "fastL4", None, "300", 312),
+    ("fastl4", "security-fastL4", None, "60", 319),
+    ("fastl4", "full-acceleration", None, "300", 328),  # writes nothing: the fastl4 type default
+    ("fastl4", "apm-forwarding-fastL4", "fastL4", "7200", 1140),
+    ("fasthttp", "fasthttp", None, "300", 295),
+)
+
+# Other built-in profile names by type (same file), so a virtual that names them is understood.
+_NAMES = {
+    "http": ("http", "http-explicit", "http-transparent"),
+    "client-ssl": ("clientssl", "clientssl-insecure-compatible", "clientssl-quic", "clientssl-secure",
+                   "crypto-server-default-clientssl", "splitsession-default-clientssl", "wom-default-clientssl"),
+    "server-ssl": ("apm-default-serverssl", "cloud-service-default-ssl", "crypto-client-default-serverssl", "f5aas-default-ssl",
+                   "pcoip-default-serverssl", "serverssl", "serverssl-insecure-compatible", "serverssl-secure", "shape-api-ssl",
+                   "splitsession-default-serverssl", "wom-default-serverssl"),
+    "one-connect": ("oneconnect",),
+    "http2": ("http2",),
+    "http3": ("http3",),
+    "http-compression": ("httpcompression", "wan-optimized-compression"),
+    "web-acceleration": ("apm-enduser-if-cache", "optimized-acceleration", "optimized-caching", "webacceleration"),
+    "websocket": ("websocket",),
+    "stream": ("stream",),
+    "xml": ("xml",),
+    "html": ("html",),
+    "rewrite": ("rewrite", "rewrite-portal", "rewrite-uri-translation"),
+    "request-log": ("request-log",),
+    "statistics": ("stats",),
+    "analytics": ("analytics",),
+    "tcp-analytics": ("tcp-analytics",),
+    "udp": ("udp", "udp_decrement_ttl", "udp_gtm_dns", "udp_preserve_ttl"),
+    "ftp": ("ftp",),
+    "dns": ("dns",),
+    "sip": ("sip",),
+    "smtps": ("smtps",),
+    "icap": ("icap",),
+    "request-adapt": ("requestadapt",),
+    "response-adapt": ("responseadapt",),
+    "ipother": ("ipother",),
+    "sctp": ("sctp",),
+    "classification": ("classification", "classification_apm_swg", "classification_pem"),
+    "web-security": ("websecurity",),
+    "ntlm": ("ntlm",),
+    "connectivity": ("connectivity",),
+    "exchange": ("exchange",),
+    "remote-desktop": ("remotedesktop",),
+    "vdi": ("vdi",),
+    "eca": ("eca",),
+    "oauth": ("oauth",),
+    "ppp": ("ppp",),
+    "rba": ("rba",),
+    "websso": ("websso",),
+    "access": ("access",),
+}
+
+# The APM access profile's session inactivity timeout. profile_base.conf writes none for the
+# built-in `access` profile (line 4015), so the type's default applies: 900 seconds, the value
+# the Access Profile properties page shows ("Inactivity Timeout: 900 seconds", BIG-IP APM
+# "Access Policy: Basics", Access profile settings; tmsh reference `apm profile access`,
+# `inactivity-timeout`). F5's portal-access table gives 0 for some versions: see the report.
+ACCESS_INACTIVITY_DEFAULT = "900"
+ACCESS_INACTIVITY_SOURCE = "tmsh reference 'apm profile access': inactivity-timeout default 900 s"
+
+BUILTIN_PROFILES: dict[str, BuiltinProfile] = {
+    profile.name: profile for profile in (_timed(*row) for row in _TIMED)
+}
+for _type, _names in _NAMES.items():
+    for _name in _names:
+        BUILTIN_PROFILES.setdefault(f"/Common/{_name}", BuiltinProfile(f"/Common/{_name}", _type))
+
+TIMED_TYPES = frozenset({"tcp", "fastl4", "fasthttp"})
+"""Profile types that hold the connection's idle timeout (`fasthttp` is a full proxy too)."""

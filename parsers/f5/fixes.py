@@ -1,0 +1,280 @@
+"""Fixes as tmsh commands, for the findings of every rule.
+
+Timers: a user-defined profile is changed in place (`modify ltm profile tcp ... idle-timeout`);
+a built-in profile is never changed (every virtual that uses it would change), so the fix
+creates a child profile with the right value and swaps it into the virtual, keeping its other
+profiles and their contexts (`profiles replace-all-with`). The timer carries no vendor data
+beyond its texts, so the virtual's profile list is read back from the timer's `source`, where
+the parser writes it for this purpose and for the person reading the evidence.
+
+Blocking: an LTM policy (the BIG-IP way to refuse requests without Tcl, evaluated before any
+iRule), created as a draft, published and attached (tmsh reference `ltm policy`: "create
+policy Drafts/[name]", "publish policy name"). Conditions of LTM policies ignore letter case
+by default, which is what blocking needs. Fixes to iRules are written as Tcl lines.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from linter.findings import Fix
+from linter.fixes import client_prefix, suggested_seconds
+from linter.model import FieldKind, Listener, Match, MatchOp, Step, Timer, TimerKind
+from linter.policy import AllowedClient, BlockedApp
+from linter.probes import ProbeForm
+
+ACTIVESYNC_CONDITION = "http-uri path starts-with values { /Microsoft-Server-ActiveSync }"
+ACTIVESYNC_AND_EWS_CONDITION = "http-uri path starts-with values { /Microsoft-Server-ActiveSync /EWS/ }"
+EWS_CONDITION = "http-uri path starts-with values { /EWS/ }"
+_BUILTIN_SOURCE = re.compile(r"^built-in (?P<type>\S+) profile (?P<path>/[^\s:]+)")
+_PROFILE_LIST = re.compile(r"lists profiles \{ (?P<list>.*) \}")
+_PROFILE_ITEM = re.compile(r"(?P<path>/\S+) \{ (?:context (?P<context>\S+) )?\}")
+_IRULE_OPS = {MatchOp.EQUALS: "equals", MatchOp.PREFIX: "starts_with", MatchOp.SUFFIX: "ends_with",
+              MatchOp.CONTAINS: "contains", MatchOp.REGEX: "matches_regex"}
+
+
+def _partition(object_path: str) -> str:
+    path = object_path.split()[-1]
+    parts = path.split("/")
+    return parts[1] if len(parts) > 2 else "Common"
+
+
+def _values(values: Sequence[str]) -> str:
+    return " ".join(f'"{value}"' if not re.fullmatch(r"[A-Za-z0-9_./:-]+", value) else value for value in values)
+
+
+def _policy_rule(name: str, ordinal: int, conditions: Sequence[str]) -> str:
+    numbered = " ".join(f"{index} {{ {condition} }}" for index, condition in enumerate(conditions))
+    return f"{name} {{ conditions add {{ {numbered} }} actions add {{ 0 {{ forward reset }} }} ordinal {ordinal} }}"
+
+
+def _block_policy_rules(apps: Sequence[BlockedApp], path_condition: str = ACTIVESYNC_CONDITION) -> list[str]:
+    agents = [agent for app in apps for agent in app.user_agents]
+    device_types = [device_type for app in apps for device_type in app.device_types]
+    rules = []
+    if agents:  # apps that sync over ActiveSync also use EWS with the same User-Agent
+        agent_path = ACTIVESYNC_AND_EWS_CONDITION if path_condition == ACTIVESYNC_CONDITION else path_condition
+        rules.append(_policy_rule("block-user-agent", len(rules) + 1,
+                                  [agent_path, f"http-header name User-Agent contains values {{ {_values(agents)} }}"]))
+    if device_types and path_condition == ACTIVESYNC_CONDITION:
+        rules.append(_policy_rule("block-device-type", len(rules) + 1,
+                                  [path_condition, f"http-uri query-parameter name DeviceType equals values {{ {_values(device_types)} }}"]))
+    return rules
+
+
+def _policy_commands(listener: Listener, name: str, rules: Sequence[str]) -> list[str]:
+    partition = _partition(listener.object_path)
+    return [
+        f"create ltm policy /{partition}/Drafts/{name} strategy first-match requires add {{ http }} controls add {{ forwarding }} "
+        f"rules add {{ {' '.join(rules)} }}",
+        f"publish ltm policy /{partition}/Drafts/{name}",
+        f"modify {listener.object_path} policies add {{ /{partition}/{name} }}",
+    ]
+
+
+def _irule_subject(match: Match) -> str | None:
+    field = match.field
+    if field.kind is FieldKind.HEADER and field.name:
+        return f'[string tolower [HTTP::header value "{field.name}"]]'
+    if field.kind is FieldKind.QUERY_PARAM and field.name:
+        return f"[string tolower [URI::query [HTTP::uri] {field.name}]]"
+    if field.kind is FieldKind.PATH:
+        return "[string tolower [HTTP::path]]"
+    if field.kind is FieldKind.URL:
+        return "[string tolower [HTTP::uri]]"
+    if field.kind is FieldKind.QUERY:
+        return "[string tolower [HTTP::query]]"
+    return None
+
+
+def _irule_test(match: Match) -> str | None:
+    subject = _irule_subject(match)
+    operator = _IRULE_OPS.get(match.op)
+    if subject is None or operator is None or not match.values:
+        return None
+    tests = [f'{subject} {operator} "{value.lower()}"' for value in match.values]
+    return " or ".join(tests)
+
+
+def _is_policy(step: Step) -> bool:
+    return step.phase.startswith("ltm policy")
+
+
+def _draft_edit(step: Step, change: str) -> str:
+    """tmsh commands that change a published policy: edit a draft copy, then publish it."""
+    path = step.phase.split()[-1]
+    folder, _, name = path.rpartition("/")
+    draft = f"{folder}/Drafts/{name}"
+    return "\n".join([f"modify ltm policy {path} create-draft", f"modify ltm policy {draft} {change}", f"publish ltm policy {draft}"])
+
+
+def _rule_name(step: Step) -> str:
+    return step.text.rsplit(" rule ", 1)[-1]
+
+
+def _irule_block(apps: Sequence[BlockedApp]) -> list[str]:
+    agents = " or ".join(f'[string tolower [HTTP::header value "User-Agent"]] contains "{agent.lower()}"'
+                         for app in apps for agent in app.user_agents)
+    types = " or ".join(f'[string tolower [URI::query [HTTP::uri] DeviceType]] equals "{device_type.lower()}"'
+                        for app in apps for device_type in app.device_types)
+    tests = " or ".join(f"( {test} )" for test in (agents, types) if test)
+    return [
+        "when HTTP_REQUEST {",
+        f'    if {{ [string tolower [HTTP::path]] starts_with "/microsoft-server-activesync" and ( {tests} ) }} {{',
+        "        reject",
+        "    }",
+        "}",
+    ]
+
+
+class F5Fixer:
+    # -- timers -----------------------------------------------------------------------------
+
+    def timer(self, timer: Timer, required_seconds: int) -> Fix:
+        value = suggested_seconds(required_seconds)
+        setting = timer.setting
+        if timer.applies_to.startswith(("ltm profile ", "apm profile ")):
+            command = f"modify {timer.applies_to} {setting} {value}"
+            if timer.applies_to.startswith("apm profile access"):
+                command += f"\nmodify {timer.applies_to} generation-action increment"
+            where = (f"line {timer.location.line}" if timer.explicit and timer.inherited_from is None
+                     else f"{timer.applies_to} (it inherits {timer.raw or 'the default'} from {timer.inherited_from})")
+            return Fix(f"set {setting} {value} in {where}; only the virtual servers using this profile change", command, timer.location)
+        builtin = _BUILTIN_SOURCE.match(timer.source)
+        listing = _PROFILE_LIST.search(timer.source)
+        if builtin is None or listing is None:
+            return Fix(f"give {timer.applies_to} a profile with {setting} {value}", f"# {timer.applies_to}: {setting} {value}", timer.location)
+        type_, parent = builtin["type"], builtin["path"]
+        partition = _partition(timer.applies_to)
+        child = f"/{partition}/exchange-{parent.rsplit('/', 1)[-1]}"
+        listed = {item["path"] for item in _PROFILE_ITEM.finditer(listing["list"])}
+        if child in listed:  # the virtual already uses a profile of that name: name the leg too
+            context = next((item["context"] for item in _PROFILE_ITEM.finditer(listing["list"]) if item["path"] == parent), None)
+            child = f"{child}-{context or 'all'}"
+        profiles = []
+        replaced = False
+        for item in _PROFILE_ITEM.finditer(listing["list"]):
+            if item["path"] == parent:
+                profiles.append(f"{child} {{ context {item['context']} }}" if item["context"] else f"{child} {{ }}")
+                replaced = True
+            else:
+                profiles.append(item.group(0))
+        if not replaced:
+            profiles.append(f"{child} {{ }}")
+        commands = [
+            f"create ltm profile {type_} {child} defaults-from {parent} {setting} {value}",
+            f"modify {timer.applies_to} profiles replace-all-with {{ {' '.join(profiles)} }}",
+        ]
+        leg = {TimerKind.CLIENT_IDLE: "client side", TimerKind.SERVER_IDLE: "server side"}.get(timer.kind, "connection")
+        return Fix(
+            f"{parent} is a built-in profile shared by every virtual that uses it: create a child profile with "
+            f"{setting} {value} and use it for the {leg} of {timer.applies_to.split()[-1]}, keeping the other profiles",
+            "\n".join(commands),
+            timer.location,
+        )
+
+    # -- blocking ---------------------------------------------------------------------------
+
+    def block_app(self, listener: Listener, apps: Sequence[BlockedApp]) -> Fix:
+        names = ", ".join(app.name for app in apps)
+        return Fix(
+            f"refuse {names} by User-Agent and by DeviceType on {listener.object_path} with an LTM policy (both are "
+            "needed: base64 queries hide DeviceType, and the User-Agent header may be absent)",
+            "\n".join(_policy_commands(listener, "exchange-block-apps", _block_policy_rules(apps))),
+            listener.location,
+        )
+
+    def allow_only(self, listener: Listener, clients: Sequence[AllowedClient]) -> Fix:
+        prefixes = _values([client_prefix(client) for client in clients])
+        rule = _policy_rule("allow-only-native", 1, [ACTIVESYNC_CONDITION,
+                                                     f"http-header name User-Agent not starts-with values {{ {prefixes} }}"])
+        return Fix(
+            f"allowlist mode: refuse every ActiveSync request on {listener.object_path} whose User-Agent is not one of "
+            f"the allowed clients ({', '.join(client.name for client in clients)})",
+            "\n".join(_policy_commands(listener, "exchange-allow-only", [rule])),
+            listener.location,
+        )
+
+    def case_insensitive(self, step: Step, matches: Sequence[Match]) -> Fix:
+        location = matches[0].location if matches and matches[0].location else step.location
+        if _is_policy(step):
+            lines = [match.text.replace(" case-sensitive", "") for match in matches if match.text]
+            return Fix(
+                f"remove 'case-sensitive' from the conditions of {step.text} (LTM policy conditions ignore case by "
+                "default); edit a draft of the policy (modify ltm policy ... create-draft), then publish it",
+                "\n".join(dict.fromkeys(lines)) or step.text,
+                location,
+            )
+        tests = [f"( {test} )" if " or " in test else test for test in map(_irule_test, matches) if test]
+        return Fix(
+            "compare in lower case: wrap the value in [string tolower ...] and write the pattern in lower case "
+            "(IIS serves the path in any case, and apps vary the case of their User-Agent and DeviceType)",
+            f"if {{ {' and '.join(tests)} }} {{ reject }}" if tests else step.text,
+            location,
+        )
+
+    def form_gap(self, step: Step, app: BlockedApp, form: ProbeForm) -> Fix:
+        if form is ProbeForm.EWS:
+            why = f"{app.name} also syncs over EWS, so refuse it on /EWS/ by User-Agent too"
+            rules = _block_policy_rules([app], EWS_CONDITION)
+            agents = " or ".join(f'[string tolower [HTTP::header value "User-Agent"]] contains "{agent.lower()}"' for agent in app.user_agents)
+            irule = f'if {{ [string tolower [HTTP::path]] starts_with "/ews/" and ( {agents} ) }} {{ reject }}'
+        elif form is ProbeForm.UA_ONLY:
+            why = "base64-encoded queries carry DeviceType in binary, so refuse by User-Agent as well"
+            rules = [rule for rule in _block_policy_rules([app]) if rule.startswith("block-user-agent")]
+            agents = " or ".join(f'[string tolower [HTTP::header value "User-Agent"]] contains "{agent.lower()}"' for agent in app.user_agents)
+            irule = f'if {{ [string tolower [HTTP::path]] starts_with "/microsoft-server-activesync" and ( {agents} ) }} {{ reject }}'
+        else:
+            why = "requests without a User-Agent header carry DeviceType in the query, so refuse by DeviceType as well"
+            rules = [rule for rule in _block_policy_rules([app]) if rule.startswith("block-device-type")]
+            types = " or ".join(f'[string tolower [URI::query [HTTP::uri] DeviceType]] equals "{dt.lower()}"' for dt in app.device_types)
+            irule = f'if {{ [string tolower [HTTP::path]] starts_with "/microsoft-server-activesync" and ( {types} ) }} {{ reject }}'
+        if _is_policy(step) and rules:
+            snippet = _draft_edit(step, f"rules add {{ {' '.join(rules)} }}")
+            return Fix(f"{why}: add this rule to {step.phase}", snippet, step.location)
+        return Fix(f"{why}: add next to line {step.location.line}", irule, step.location)
+
+    def shadowed(self, deny: Step, shadowing: Step) -> Fix:
+        if _is_policy(deny) and deny.phase == shadowing.phase:
+            name = _rule_name(shadowing)
+            return Fix(
+                f"rule {name} (line {shadowing.location.line}) wins before rule {_rule_name(deny)} (line {deny.location.line}) "
+                f"can act: give {name} the highest ordinal of the policy, so the refusals come first",
+                _draft_edit(shadowing, f"rules modify {{ {name} {{ ordinal 1000 }} }}"),
+                shadowing.location,
+            )
+        return Fix(f"move the refusal at line {deny.location.line} above line {shadowing.location.line}, so it decides first",
+                    f"{deny.text}\n{shadowing.text}", shadowing.location)
+
+    def native_blocked(self, step: Step, client: AllowedClient, apps: Sequence[BlockedApp]) -> Fix:
+        if _is_policy(step):
+            rules = " ".join(_block_policy_rules(apps))
+            snippet = _draft_edit(step, f"rules delete {{ {_rule_name(step)} }} rules add {{ {rules} }}")
+        else:
+            snippet = "\n".join(_irule_block(apps))
+        return Fix(
+            f"the rule at line {step.location.line} also matches {client.name}; replace it with rules that match the "
+            "blocked apps' own User-Agent and DeviceType values",
+            snippet or step.text,
+            step.location,
+        )
+
+    def l7_visibility(self, listener: Listener, apps: Sequence[BlockedApp]) -> Fix:
+        partition = _partition(listener.object_path)
+        profiles = (f"/Common/tcp {{ }} /Common/http {{ }} /{partition}/exchange-clientssl {{ context clientside }} "
+                    "/Common/serverssl { context serverside }")
+        if "fastL4" in listener.mode_source:
+            change = f"modify {listener.object_path} profiles replace-all-with {{ {profiles} }}"
+        else:
+            change = (f"modify {listener.object_path} profiles add {{ /Common/http {{ }} /{partition}/exchange-clientssl "
+                      "{ context clientside } /Common/serverssl { context serverside } }")
+        commands = [f"create ltm profile client-ssl /{partition}/exchange-clientssl defaults-from /Common/clientssl "
+                    "cert-key-chain add { exchange { cert /Common/exchange.crt key /Common/exchange.key } }", change]
+        commands += _policy_commands(listener, "exchange-block-apps", _block_policy_rules(apps))
+        return Fix(
+            f"terminate TLS on {listener.object_path} (client-ssl with the Exchange certificate, server-ssl toward the "
+            "servers) and parse HTTP, so an LTM policy can refuse apps; or refuse them on another hop that sees HTTP",
+            "\n".join(commands),
+            listener.location,
+        )

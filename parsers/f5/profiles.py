@@ -1,0 +1,185 @@
+"""Profiles: what type each profile a virtual names is, and the idle timers they give it.
+
+A virtual server lists profiles with a context (`clientside`, `serverside`, or `all` when the
+braces are empty): "the profile context determines whether the profile applies to the
+client-side connection, the server-side connection, or both" (tmsh reference `ltm virtual`,
+`profiles`). The idle timeout of the client leg comes from the tcp/fastL4/fastHTTP profile in
+context `clientside` or `all`, that of the server leg from `serverside` or `all`.
+
+A profile that does not write `idle-timeout` inherits it from its `defaults-from` parent, up
+to a built-in profile ("Your new profile inherits all settings and values from the parent
+profile", BIG-IP LTM Profiles Reference). The chain is followed through the configuration, then
+profile_base.conf (when present), then `parsers.f5.builtins`. Values: an integer number of
+seconds, `indefinite` or 0 (never reclaimed: "0, or indefinite", Ansible bigip_profile_tcp
+`idle_timeout`; tmsh reference `ltm profile tcp`), `immediate` (reclaimed at once).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from linter.model import Location, Timer, TimerKind
+from parsers.f5.builtins import (
+    ACCESS_INACTIVITY_DEFAULT, ACCESS_INACTIVITY_SOURCE, BUILTIN_PROFILES, TIMED_TYPES, BuiltinProfile,
+)
+from parsers.f5.objects import Config, Entry, resolve
+
+MAX_CHAIN = 32
+
+
+class ProfileError(Exception):
+    """A profile chain the device would refuse (a missing parent, a loop)."""
+
+    def __init__(self, message: str, location: Location) -> None:
+        super().__init__(message)
+        self.location = location
+
+
+@dataclass(frozen=True)
+class Attached:
+    """A profile a virtual names: full path, type, context and the line that names it."""
+
+    path: str
+    type: str | None  # None: defined nowhere easlint can see
+    context: str  # clientside, serverside or all
+    location: Location
+
+    def describe(self) -> str:
+        return f"{self.path} {{ context {self.context} }}" if self.context != "all" else f"{self.path} {{ }}"
+
+
+@dataclass(frozen=True)
+class Setting:
+    """A value found along a `defaults-from` chain and where it was written."""
+
+    raw: str
+    written_in: str  # the profile that writes it
+    location: Location | None  # None: a built-in default outside the configuration
+    builtin_source: str | None
+    chain: tuple[str, ...]  # the profiles walked, from the one used to the one that writes it
+
+
+def profile_type(config: Config, path: str) -> str | None:
+    entry = config.profiles.get(path)
+    if entry is not None:
+        return "access" if entry.stanza.kind == ("apm", "profile", "access") else entry.type
+    builtin = BUILTIN_PROFILES.get(path)
+    return builtin.type if builtin else None
+
+
+def find_setting(config: Config, path: str, key: str, type_default: tuple[str, str] | None = None) -> Setting | None:
+    """The value of `key` for profile `path`, following `defaults-from`."""
+    chain: list[str] = []
+    current: str | None = path
+    while current is not None:
+        if current in chain or len(chain) >= MAX_CHAIN:
+            entry = config.profiles.get(path)
+            raise ProfileError(f"the defaults-from chain of {path} loops ({' -> '.join(chain + [current])})",
+                               entry.location() if entry else Location("", 1))
+        chain.append(current)
+        entry = config.profiles.get(current)
+        builtin = BUILTIN_PROFILES.get(current)
+        if entry is not None:
+            found = entry.value(key)
+            if found is not None and current in config.base_paths:  # profile_base.conf: a vendor default
+                return Setting(found[0], current, None, f"{entry.stanza.file}, line {found[1]}", tuple(chain))
+            if found is not None:
+                return Setting(found[0], current, entry.location(found[1]), None, tuple(chain))
+            parent = entry.value("defaults-from")
+            if parent is not None:
+                resolved = resolve(parent[0], current, config.profile_names())
+                if resolved not in config.profiles and resolved not in BUILTIN_PROFILES:
+                    raise ProfileError(f"{entry.object_path}: defaults-from {parent[0]} names a profile that does not exist",
+                                       entry.location(parent[1]))
+                current = resolved
+                continue
+        if builtin is not None:
+            value = _builtin_value(builtin, key)
+            if value is not None:
+                return Setting(value, current, None, builtin.source, tuple(chain))
+            current = builtin.parent
+            continue
+        current = None
+    if type_default is not None:
+        return Setting(type_default[0], chain[-1], None, type_default[1], tuple(chain))
+    return None
+
+
+def _builtin_value(builtin: BuiltinProfile, key: str) -> str | None:
+    if key == "idle-timeout":
+        return builtin.idle_timeout
+    return None
+
+
+def seconds_of(raw: str) -> float | None:
+    """Seconds of an idle-timeout value; None for unbounded. Raises ValueError when unreadable."""
+    if raw == "indefinite":
+        return None
+    if raw == "immediate":
+        return 0
+    value = int(raw)
+    if value < 0:
+        raise ValueError(raw)
+    return None if value == 0 else float(value)
+
+
+def _describe_chain(setting: Setting) -> str:
+    if len(setting.chain) == 1:
+        return setting.chain[0]
+    return " defaults-from ".join(setting.chain)
+
+
+def idle_timer(config: Config, attached: Attached, kind: TimerKind, virtual: Entry, profile_list: str) -> Timer:
+    """The idle timer a tcp/fastL4/fastHTTP profile gives one leg of `virtual`."""
+    type_ = attached.type or "tcp"
+    setting = find_setting(config, attached.path, "idle-timeout", ("300", f"the {type_} profile type default"))
+    assert setting is not None
+    seconds = seconds_of(setting.raw)
+    entry = config.profiles.get(attached.path)
+    leg = "client" if kind is TimerKind.CLIENT_IDLE else "server"
+    if entry is None or attached.path in config.base_paths:
+        # A built-in profile used as it is: the fix goes in the virtual (a child profile).
+        applies_to = virtual.object_path
+        location = attached.location
+        source = (f"built-in {type_} profile {_describe_chain(setting)}: idle-timeout {setting.raw} ({setting.builtin_source}); "
+                  f"{leg} side of {virtual.object_path}, which lists profiles {{ {profile_list} }}")
+        return Timer(kind, seconds, "idle-timeout", source, False, location, applies_to, None,
+                     inherited_from=setting.written_in)
+    applies_to = entry.object_path
+    explicit = setting.location is not None
+    if explicit and setting.written_in == attached.path:
+        source = f"{applies_to}: idle-timeout {setting.raw}; {leg} side of {virtual.object_path}"
+        return Timer(kind, seconds, "idle-timeout", source, True, setting.location or entry.location(), applies_to, setting.raw)
+    origin = f"written in {setting.written_in}" if explicit else f"built-in default of {setting.written_in} ({setting.builtin_source})"
+    source = (f"{applies_to} sets no idle-timeout: {_describe_chain(setting)} gives {setting.raw}, {origin}; "
+              f"{leg} side of {virtual.object_path}")
+    location = setting.location if explicit and setting.location else entry.location()
+    return Timer(kind, seconds, "idle-timeout", source, explicit, location, applies_to, setting.raw if explicit else None,
+                 inherited_from=setting.written_in)
+
+
+def access_timer(config: Config, attached: Attached, virtual: Entry) -> Timer:
+    """An APM access profile's `inactivity-timeout`: the session ends after that long without
+    traffic, and a Ping held open by Exchange is traffic-free for its whole length."""
+    setting = find_setting(config, attached.path, "inactivity-timeout", (ACCESS_INACTIVITY_DEFAULT, ACCESS_INACTIVITY_SOURCE))
+    assert setting is not None
+    value = int(setting.raw)
+    seconds = None if value == 0 else float(value)
+    entry = config.profiles.get(attached.path)
+    if attached.path in config.base_paths:
+        entry = None
+    applies_to = entry.object_path if entry else virtual.object_path
+    explicit = setting.location is not None
+    if explicit:
+        source = f"apm profile access {setting.written_in}: inactivity-timeout {setting.raw}; session of {virtual.object_path}"
+        location = setting.location or attached.location
+    else:
+        source = f"{attached.path} sets no inactivity-timeout: default {setting.raw} ({setting.builtin_source}); session of {virtual.object_path}"
+        location = entry.location() if entry else attached.location
+    return Timer(TimerKind.SESSION_IDLE, seconds, "inactivity-timeout", source, explicit, location, applies_to,
+                 setting.raw if explicit else None,
+                 inherited_from=None if explicit and setting.written_in == attached.path else setting.written_in)
+
+
+def is_timed(type_: str | None) -> bool:
+    return type_ in TIMED_TYPES

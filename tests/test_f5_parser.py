@@ -1,0 +1,269 @@
+"""F5 BIG-IP configurations as the model: virtual servers, profiles by context, defaults-from
+chains, partitions and folders, multi-file devices, UCS archives and tmsh fixes."""
+
+from __future__ import annotations
+
+import io
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from linter.analysis import analyze
+from linter.findings import Finding
+from linter.model import Device, Listener, Opaque, TimerKind
+from linter.policy import Policy
+from parsers.f5 import device_root, parse, parse_archive
+from parsers.f5.fixes import F5Fixer
+from parsers.f5.virtuals import parse_destination
+from parsers.f5.objects import Config
+from policies import RULES
+from policies.base import RuleContext
+from tests.conftest import CORPUS
+
+RULES_DIR = Path(__file__).parent / "rules"
+
+
+def lint_f5(device: Device, policy: Policy) -> list[Finding]:
+    context = RuleContext(analyze(device, policy), F5Fixer())
+    return [finding for rule in RULES if rule.applies_to("f5") for finding in rule.check(context)]
+
+
+def virtual(profiles: str, extra: str = "", destination: str = "/Common/203.0.113.20:443", name: str = "/Common/exchange_vs") -> str:
+    return (f"ltm virtual {name} {{\n    destination {destination}\n    ip-protocol tcp\n{extra}"
+            f"    pool /Common/exchange_pool\n    profiles {{\n{profiles}    }}\n}}\n")
+
+
+POOL = ("ltm pool /Common/exchange_pool {\n    members {\n        /Common/10.0.10.11:443 {\n            address 10.0.10.11\n"
+        "        }\n    }\n}\n")
+HTTPS = "        /Common/http { }\n        /Common/clientssl {\n            context clientside\n        }\n"
+
+
+def only_listener(text: str) -> Listener:
+    device = parse("bigip.conf", text)
+    assert len(device.listeners) == 1, device.diagnostics
+    return device.listeners[0]
+
+
+def timers(listener: Listener) -> dict[TimerKind, tuple[float | None, bool, str]]:
+    return {timer.kind: (timer.seconds, timer.explicit, timer.applies_to) for timer in listener.timers}
+
+
+# -- profiles and timers -----------------------------------------------------------------------
+
+
+def test_each_leg_takes_its_timer_from_its_context() -> None:
+    text = POOL + "ltm profile tcp /Common/client-tcp {\n    defaults-from /Common/tcp\n    idle-timeout 3900\n}\n" + virtual(
+        "        /Common/client-tcp {\n            context clientside\n        }\n"
+        "        /Common/tcp-lan-optimized {\n            context serverside\n        }\n" + HTTPS)
+    assert timers(only_listener(text)) == {
+        TimerKind.CLIENT_IDLE: (3900, True, "ltm profile tcp /Common/client-tcp"),
+        TimerKind.SERVER_IDLE: (300, False, "ltm virtual /Common/exchange_vs"),
+    }
+
+
+def test_three_level_chain_reports_where_the_value_is_written() -> None:
+    text = POOL + (
+        "ltm profile tcp /Common/base {\n    defaults-from /Common/tcp-wan-optimized\n    idle-timeout 1800\n}\n"
+        "ltm profile tcp /Common/middle {\n    defaults-from /Common/base\n}\n"
+        "ltm profile tcp /Common/leaf {\n    defaults-from middle\n}\n") + virtual("        /Common/leaf { }\n" + HTTPS)
+    listener = only_listener(text)
+    timer = listener.timers[0]
+    assert (timer.seconds, timer.explicit, timer.location.line, timer.inherited_from) == (1800, True, 10, "/Common/base")
+    assert "/Common/leaf defaults-from /Common/middle defaults-from /Common/base" in timer.source
+    assert {t.kind for t in listener.timers} == {TimerKind.CLIENT_IDLE, TimerKind.SERVER_IDLE}
+
+
+@pytest.mark.parametrize(("value", "seconds"), [("indefinite", None), ("0", None), ("immediate", 0), ("4000", 4000)])
+def test_idle_timeout_keywords(value: str, seconds: float | None) -> None:
+    text = POOL + f"ltm profile tcp /Common/t {{\n    defaults-from /Common/tcp\n    idle-timeout {value}\n}}\n" + virtual("        /Common/t { }\n" + HTTPS)
+    assert {timer.seconds for timer in only_listener(text).timers} == {seconds}
+
+
+def test_missing_parent_and_loops_are_parse_errors() -> None:
+    missing = POOL + "ltm profile tcp /Common/t {\n    defaults-from /Common/nope\n}\n" + virtual("        /Common/t { }\n" + HTTPS)
+    loop = POOL + ("ltm profile tcp /Common/a {\n    defaults-from /Common/b\n}\nltm profile tcp /Common/b {\n    defaults-from /Common/a\n}\n"
+                   + virtual("        /Common/a { }\n" + HTTPS))
+    for text, words in ((missing, "does not exist"), (loop, "loops")):
+        device = parse("bigip.conf", text)
+        assert any(d.code == "EAS001" and words in d.message for d in device.diagnostics), device.diagnostics
+
+
+def test_fastl4_is_layer_4_with_one_flow_timer() -> None:
+    listener = only_listener(POOL + virtual("        /Common/fastL4 { }\n"))
+    assert not listener.l7 and "fastL4" in listener.mode_source
+    assert [(t.kind, t.seconds) for t in listener.timers] == [(TimerKind.SESSION_IDLE, 300)]
+
+
+@pytest.mark.parametrize(("profiles", "destination", "l7", "tls"), [
+    ("        /Common/tcp { }\n        /Common/http { }\n", "/Common/203.0.113.20:443", False, False),
+    ("        /Common/tcp { }\n" + HTTPS, "/Common/203.0.113.20:443", True, True),
+    ("        /Common/tcp { }\n        /Common/http { }\n", "/Common/203.0.113.20:80", True, False),
+    ("        /Common/tcp { }\n", "/Common/203.0.113.20:443", False, False),
+])
+def test_what_the_virtual_sees(profiles: str, destination: str, l7: bool, tls: bool) -> None:
+    listener = only_listener(POOL + virtual(profiles, destination=destination))
+    assert (listener.l7, listener.binds[0].tls) == (l7, tls), listener.mode_source
+
+
+def test_apm_access_profile_adds_its_inactivity_timeout() -> None:
+    text = POOL + "apm profile access /Common/eas_access {\n    defaults-from /Common/access\n}\n" + virtual(
+        "        /Common/tcp { }\n" + HTTPS + "        /Common/eas_access { }\n")
+    session = [t for t in only_listener(text).timers if t.kind is TimerKind.SESSION_IDLE]
+    assert [(t.seconds, t.explicit, t.setting) for t in session] == [(900, False, "inactivity-timeout")]
+
+
+# -- destinations, names, partitions --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("/Common/10.1.1.10:443", ("10.1.1.10", 443)),
+    ("/Common/10.1.1.10%2:https", ("10.1.1.10", 443)),
+    ("/Common/2001:db8::10.443", ("2001:db8::10", 443)),
+    ("/Common/0.0.0.0:any", (None, None)),
+    ("/Common/any6.80", (None, 80)),
+    ("/Common/mail_vip:443", ("198.51.100.7", 443)),
+])
+def test_destinations(raw: str, expected: tuple) -> None:
+    config = Config()
+    from parsers.f5.objects import collect
+    from parsers.f5.tmsh import split_stanzas
+
+    collect(config, split_stanzas("bigip.conf", "ltm virtual-address /Common/mail_vip {\n    address 198.51.100.7\n}\n").stanzas, "Common")
+    assert parse_destination(raw, "/Common/vs", config) == expected
+
+
+def test_iapp_folder_names_resolve_inside_their_folder() -> None:
+    text = ("ltm pool /Common/exchange.app/pool {\n    members { }\n}\n"
+            "ltm profile tcp /Common/exchange.app/tcp {\n    defaults-from /Common/tcp\n    idle-timeout 3900\n}\n"
+            "ltm virtual /Common/exchange.app/vs {\n    app-service /Common/exchange.app/exchange\n    destination /Common/203.0.113.20:443\n"
+            "    pool pool\n    profiles {\n        tcp { }\n        /Common/http { }\n        /Common/clientssl {\n            context clientside\n"
+            "        }\n    }\n}\n")
+    device = parse("bigip.conf", text)
+    listener = device.listeners[0]
+    assert listener.default_pool == "/Common/exchange.app/pool" and device.pool(listener.default_pool) is not None
+    assert {t.applies_to for t in listener.timers} == {"ltm profile tcp /Common/exchange.app/tcp"}
+    assert "/Common/exchange.app/exchange" in listener.labels
+
+
+def test_device_of_several_files(tmp_path: Path) -> None:
+    config = tmp_path / "config"
+    (config / "partitions" / "exch").mkdir(parents=True)
+    (config / "profile_base.conf").write_text("ltm profile tcp tcp {\n    idle-timeout 300\n}\n")
+    (config / "bigip_base.conf").write_text("net vlan /Common/external {\n    tag 4094\n}\n")
+    (config / "bigip.conf").write_text(POOL)
+    partition = config / "partitions" / "exch" / "bigip.conf"
+    partition.write_text(virtual("        /Common/tcp { }\n" + HTTPS, name="vs_exchange").replace("/Common/exchange_pool", "exchange_pool"))
+    for member in (config / "bigip_base.conf", partition, config / "profile_base.conf"):
+        assert device_root(member) == config / "bigip.conf"
+    assert device_root(tmp_path / "elsewhere.conf") == tmp_path / "elsewhere.conf"
+    device = parse("config/bigip.conf", (config / "bigip.conf").read_text(), config)
+    assert device.files == ("config/profile_base.conf", "config/bigip.conf", "config/bigip_base.conf", "config/partitions/exch/bigip.conf")
+    listener = device.listeners[0]
+    assert listener.object_path == "ltm virtual /exch/vs_exchange" and listener.location.file == "config/partitions/exch/bigip.conf"
+    assert listener.default_pool == "/Common/exchange_pool"
+    assert "profile_base.conf, line 2" in listener.timers[0].source
+
+
+# -- UCS archives ------------------------------------------------------------------------------------
+
+
+def _ucs(path: Path, members: dict[str, bytes]) -> Path:
+    with tarfile.open(path, "w:gz") as archive:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    return path
+
+
+def test_ucs_is_read_in_memory(tmp_path: Path, policy: Policy) -> None:
+    fixture = (RULES_DIR / "EAS102" / "f5" / "tcp-1800.conf").read_bytes()
+    archive = _ucs(tmp_path / "backup.ucs", {
+        "config/bigip.conf": fixture,
+        "config/bigip_base.conf": b"net vlan /Common/external {\n    tag 4094\n}\n",
+        "config/partitions/exch/bigip.conf": b"ltm pool /exch/spare {\n    members { }\n}\n",
+        "../../etc/evil.conf": b"ltm pool /Common/evil {\n}\n",
+        "var/tmp/cert.key": b"secret",
+    })
+    device = parse_archive("backup.ucs", archive)
+    assert device.files == ("backup.ucs!config/bigip.conf", "backup.ucs!config/bigip_base.conf", "backup.ucs!config/partitions/exch/bigip.conf")
+    assert {pool.name for pool in device.pools} == {"/Common/exchange_pool", "/exch/spare"}
+    findings = lint_f5(device, policy)
+    assert [(f.rule_id, f.location.file) for f in findings] == [("EAS102", "backup.ucs!config/bigip.conf")]
+    assert list(tmp_path.iterdir()) == [archive]  # nothing extracted
+
+
+@pytest.mark.parametrize("content", [b"not a tar at all", b"\x1f\x8b\x08\x00garbage"])
+def test_broken_ucs_is_a_parse_error_not_an_exception(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "broken.ucs"
+    path.write_bytes(content)
+    device = parse_archive("broken.ucs", path)
+    assert [d.code for d in device.diagnostics] == ["EAS001"]
+
+
+# -- rules and fixes -----------------------------------------------------------------------------------
+
+
+def test_builtin_profile_fix_keeps_the_other_profiles(policy: Policy) -> None:
+    text = (RULES_DIR / "EAS101" / "f5" / "builtin-tcp-serverside.conf").read_text()
+    finding = next(f for f in lint_f5(parse("bigip.conf", text), policy) if f.rule_id == "EAS101")
+    assert finding.fix is not None
+    assert finding.fix.snippet.splitlines() == [
+        # /Common/exchange-tcp is taken by the client side, so the child names its leg
+        "create ltm profile tcp /Common/exchange-tcp-serverside defaults-from /Common/tcp idle-timeout 3900",
+        "modify ltm virtual /Common/exchange_https_vs profiles replace-all-with { /Common/exchange-tcp { context clientside } "
+        "/Common/exchange-tcp-serverside { context serverside } /Common/http { } /Common/exchange-clientssl { context clientside } "
+        "/Common/serverssl { context serverside } }",
+    ]
+
+
+def test_user_profile_fix_modifies_it(policy: Policy) -> None:
+    text = (RULES_DIR / "EAS102" / "f5" / "tcp-1800.conf").read_text()
+    finding = next(f for f in lint_f5(parse("bigip.conf", text), policy) if f.rule_id == "EAS102")
+    assert finding.fix.snippet == "modify ltm profile tcp /Common/exchange-tcp idle-timeout 3900"
+    assert finding.actual == "1800 s (idle-timeout 1800)"
+
+
+def test_best_match_conflicts_are_opaque(policy: Policy) -> None:
+    text = (RULES_DIR / "EAS204" / "f5" / "first-match-shadowed.conf").read_text().replace("/Common/first-match", "/Common/best-match")
+    device = parse("bigip.conf", text)
+    steps = device.listeners[0].steps
+    assert any(isinstance(term, Opaque) for step in steps for term in _terms(step.condition))
+    assert any(f.rule_id == "EAS003" for f in lint_f5(device, policy))
+
+
+def _terms(condition):
+    yield condition
+    for child in getattr(condition, "terms", ()):
+        yield from _terms(child)
+    if hasattr(condition, "term"):
+        yield from _terms(condition.term)
+
+
+def test_unknown_virtual_property_on_the_path_is_an_error(policy: Policy) -> None:
+    text = (RULES_DIR / "EAS102" / "f5" / "tcp-3900_fp.conf").read_text().replace(
+        "    translate-port enabled\n", "    translate-port enabled\n    frobnicate-mode on\n")
+    findings = [f for f in lint_f5(parse("bigip.conf", text), policy) if f.rule_id == "EAS002"]
+    assert [(f.severity.value, "frobnicate-mode" in f.message) for f in findings] == [("error", True)]
+
+
+# -- real configurations ---------------------------------------------------------------------------
+
+
+F5_CORPUS = sorted((CORPUS / "f5").glob("*")) if (CORPUS / "f5").is_dir() else []
+
+
+@pytest.mark.skipif(not F5_CORPUS, reason="../shared/corpus is not present")
+@pytest.mark.parametrize("path", F5_CORPUS, ids=lambda path: path.name)
+def test_corpus_files_are_linted(path: Path, policy: Policy) -> None:
+    """No exception; no parse error in configurations written for use (Batfish's parser tests
+    break theirs on purpose; a sample may lack the pool it names); nothing unread on the
+    ActiveSync path."""
+    device = parse(path.name, path.read_text(errors="replace"))
+    findings = lint_f5(device, policy)
+    assert all(finding.location.line >= 1 for finding in findings)
+    errors = [d for d in device.diagnostics if d.code == "EAS001" and "does not exist" not in d.message]
+    if not path.name.startswith("batfish__"):  # Batfish's parser tests break configs on purpose
+        assert not errors, errors
+    assert not [f for f in findings if f.rule_id == "EAS002" and f.severity.value == "error"]
