@@ -11,17 +11,29 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Sequence
-from datetime import date
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from linter.analysis import analyze
 from linter.baseline import Baseline, apply_baseline
-from linter.files import Candidate, InputError, Unreadable, discover, display_path, read_text
+from linter.files import (
+    Candidate,
+    InputError,
+    Unreadable,
+    discover,
+    display_path,
+    read_text,
+)
 from linter.findings import Finding, Severity
 from linter.model import Device, DeviceKind, Location
 from linter.policy import Policy
-from linter.waivers import CentralWaiver, FileWaivers, apply_waivers, read_inline_waivers
+from linter.waivers import (
+    CentralWaiver,
+    FileWaivers,
+    apply_waivers,
+    read_inline_waivers,
+)
 from parsers import SUPPORTED, archive_vendor, vendor
 from parsers.detect import SNIFF_BYTES, detect_vendor
 from policies.app_blocking import NO_L7_VISIBILITY
@@ -213,13 +225,8 @@ def run(paths: list[str], policy: Policy, rules: tuple[Rule, ...], all_files: bo
 def _apply_waivers(report: Report, inline: bool, central: Sequence[CentralWaiver], today: date) -> None:
     selected = {rule.id for rule in report.rules}
     files = [waivers for result in report.files for waivers in result.waivers]
-    every = apply_waivers(report.findings, files, central, today=today, inline=inline, selected=selected.__contains__)
-    by_file: dict[str, list[Finding]] = {}
-    for finding in every:
-        by_file.setdefault(finding.location.file, []).append(finding)
-    for index, result in enumerate(report.files):
-        report.files[index] = dataclasses.replace(result, findings=tuple(by_file.pop(result.path, ())))
-    report.extra_findings = [finding for findings in by_file.values() for finding in findings]
+    _redistribute(report, apply_waivers(report.findings, files, central, today=today, inline=inline,
+                                        selected=selected.__contains__))
 
 
 def _apply_baseline(report: Report, baseline: Baseline) -> None:
@@ -227,13 +234,19 @@ def _apply_baseline(report: Report, baseline: Baseline) -> None:
     selected = {rule.id for rule in report.rules}
     findings, fixed = apply_baseline(report.findings, baseline,
                                      checked=lambda entry: entry.file in checked and entry.rule in selected)
+    _redistribute(report, findings)
+    report.baseline_fixed = fixed
+
+
+def _redistribute(report: Report, findings: list[Finding]) -> None:
+    """Give each file of the report back its findings after a run-wide pass changed them;
+    findings located in no checked file (a central waiver's, in the config) are kept apart."""
     by_file: dict[str, list[Finding]] = {}
     for finding in findings:
         by_file.setdefault(finding.location.file, []).append(finding)
     for index, result in enumerate(report.files):
         report.files[index] = dataclasses.replace(result, findings=tuple(by_file.pop(result.path, ())))
-    report.extra_findings = [finding for findings in by_file.values() for finding in findings]
-    report.baseline_fixed = fixed
+    report.extra_findings = [finding for found in by_file.values() for finding in found]
 
 
 def _firewalls_behind_proxies(report: Report) -> None:

@@ -14,12 +14,24 @@ tested).
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from urllib.parse import unquote
 
-from linter.model import All, Any, Condition, FieldKind, HTTP_FIELDS, Location, Match, MatchOp, Not, Opaque
-from linter.model import Field
+from linter.model import (
+    HTTP_FIELDS,
+    All,
+    Any,
+    Condition,
+    Field,
+    FieldKind,
+    Location,
+    Match,
+    MatchOp,
+    Not,
+    Opaque,
+)
 from linter.probes import Request
 from linter.regexes import Untranslatable, compile_vendor_regex
 
@@ -161,6 +173,12 @@ def parsed_address(value: str) -> tuple[int, int]:
     return parsed.version, int(parsed)
 
 
+def address_within(address: tuple[int, int], spans: Iterable[tuple[int, int, int]]) -> bool:
+    """Whether a `parsed_address` lies in any of the `address_span`s (of its own IP version)."""
+    version, number = address
+    return version > 0 and any(span[0] == version and span[1] <= number <= span[2] for span in spans)
+
+
 def _in_range(number: int, spec: str) -> bool:
     low, _, high = spec.partition(":")
     if not _:
@@ -186,8 +204,7 @@ def _match_value(match: Match, value: str, context: Context) -> Tri:
     if op is MatchOp.BOOL:
         return value not in ("", "0")
     if op is MatchOp.IP:
-        version, address = parsed_address(value)
-        return version > 0 and any(span[0] == version and span[1] <= address <= span[2] for span in map(address_span, match.values))
+        return address_within(parsed_address(value), map(address_span, match.values))
     if op is MatchOp.REGEX:
         verdict: Tri = False
         for pattern in match.values:

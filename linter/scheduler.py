@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
+from dataclasses import replace
 
 from linter.engine import FileResult, check_file, timed_out
 from linter.files import Candidate, display_path
@@ -75,8 +76,6 @@ def _check_with_limit(candidate: Candidate, policy: Policy, rules: tuple[Rule, .
 
 
 def _with_time(result: FileResult, seconds: float) -> FileResult:
-    from dataclasses import replace
-
     return replace(result, seconds=round(seconds, 4))
 
 

@@ -18,8 +18,29 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
-from linter.matching import Context, Unknown, address_span, evaluate, parsed_address
-from linter.model import ActionKind, All, Bind, Device, FieldKind, Listener, Location, Match, MatchOp, Pool, Step, Timer, TimerKind
+from linter.matching import (
+    Context,
+    Unknown,
+    address_span,
+    address_within,
+    evaluate,
+    parsed_address,
+)
+from linter.model import (
+    ActionKind,
+    All,
+    Bind,
+    Device,
+    FieldKind,
+    Listener,
+    Location,
+    Match,
+    MatchOp,
+    Pool,
+    Step,
+    Timer,
+    TimerKind,
+)
 from linter.probes import Probe
 
 MAX_BRANCHES = 64
@@ -154,11 +175,6 @@ def _destination_spans(steps: tuple[Step, ...]) -> list[tuple | None]:
     return spans
 
 
-def _within(destination: tuple[int, int], spans: tuple) -> bool:
-    version, address = destination
-    return version > 0 and any(span[0] == version and span[1] <= address <= span[2] for span in spans)
-
-
 def effective_timers(listener: Listener, pool: Pool | None, overrides: dict[TimerKind, Timer]) -> tuple[Timer, ...]:
     """Client-side plus server-side timers, after per-request overrides and supersession."""
     timers = list(listener.timers) + (list(pool.timers) if pool else [])
@@ -213,7 +229,7 @@ class _Simulation:
             step = steps[index]
             index += 1
             step_spans = spans[index - 1]
-            if step_spans is not None and not _within(destination, step_spans):
+            if step_spans is not None and not address_within(destination, step_spans):
                 continue  # a firewall rule for another destination: cannot match, not worth a trace line
             if step.phase in state.ended_phases:
                 if step.action.kind in (ActionKind.DENY, ActionKind.ALLOW, ActionKind.REDIRECT):

@@ -29,12 +29,13 @@ def _quoted(value: str) -> str:
     return "'" + value.replace("'", "") + "'"
 
 
-def _deny_rule(values: list[str], test: str) -> str | None:
-    """An ActiveSync deny rule whose anonymous ACL applies `test` to the values, if any."""
+def _deny_rule(values: list[str], test: str, path_test: str = ACTIVESYNC_TEST) -> str | None:
+    """A deny rule for the requests `path_test` selects (ActiveSync by default) whose anonymous
+    ACL applies `test` to the values, if any."""
     if not values:
         return None
     patterns = " ".join(_quoted(value) for value in values)
-    return f"http-request deny deny_status 403 if {ACTIVESYNC_TEST} {{ {test} {patterns} }}"
+    return f"http-request deny deny_status 403 if {path_test} {{ {test} {patterns} }}"
 
 
 def _user_agent_rule(apps: Sequence[BlockedApp]) -> str | None:
@@ -124,10 +125,9 @@ class HAProxyFixer:
 
     def form_gap(self, step: Step, app: BlockedApp, form: ProbeForm) -> Fix:
         if form is ProbeForm.EWS:
-            patterns = " ".join(_quoted(agent) for agent in app.user_agents)
-            rule = f"http-request deny deny_status 403 if {EWS_TEST} {{ req.fhdr(user-agent) -m sub -i {patterns} }}"
+            rule = _deny_rule(list(app.user_agents), "req.fhdr(user-agent) -m sub -i", EWS_TEST)
             why = f"{app.name} also syncs over EWS, so refuse it on /EWS/ by User-Agent too"
-            return Fix(f"{why}: add next to line {step.location.line}", rule if app.user_agents else step.text, step.location)
+            return Fix(f"{why}: add next to line {step.location.line}", rule or step.text, step.location)
         if form is ProbeForm.UA_ONLY:
             rule = _user_agent_rule([app])
             why = "base64-encoded queries carry DeviceType in binary, so refuse by User-Agent as well"
