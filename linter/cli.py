@@ -1,10 +1,14 @@
 """The `easlint` command.
 
     easlint [check] [PATHS...]        lint configuration files (the default command)
+    easlint init [FILE]               write a commented starter configuration (.easlint.yaml)
     easlint trace FILE --app NAME     show how each request form of an app goes through a device
     easlint model FILE                print the normalized model as JSON
     easlint rules                     list the rules
     easlint explain RULE              print a rule's documentation
+
+Settings come from `.easlint.yaml` (or `[tool.easlint]` in pyproject.toml) in the working
+directory or its nearest parent, or from `--config FILE`; command-line options win over them.
 
 Exit codes: 0 nothing at or above --fail-on; 1 findings at or above it (parse errors are
 findings); 2 usage, configuration or I/O error; 3 internal error (a bug in easlint).
@@ -23,7 +27,7 @@ from pathlib import Path
 from linter import __version__
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
-COMMANDS = ("check", "trace", "model", "rules", "explain")
+COMMANDS = ("check", "init", "trace", "model", "rules", "explain")
 FAIL_ON = ("error", "warning", "info", "never")
 FORMATS = {
     "text": "linter.report.text",
@@ -97,8 +101,9 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--output", metavar="FILE", help="write the report (the format given without a file) to FILE")
     check.add_argument("--select", action="append", metavar="RULE", help="only these rules (id, name or id prefix); repeatable")
     check.add_argument("--ignore", action="append", metavar="RULE", help="skip these rules (id, name or id prefix); repeatable")
-    check.add_argument("--fail-on", choices=FAIL_ON, default="error",
-                       help="exit 1 when a finding has this severity or worse (default: error)")
+    check.add_argument("--fail-on", choices=FAIL_ON,
+                       help="exit 1 when a finding has this severity or worse (default: fail_on of the configuration, "
+                            "else error)")
     check.add_argument("--exit-zero", action="store_true",
                        help="exit 0 even when findings fail the gate (usage, I/O and internal errors still count)")
     check.add_argument("--no-inline-waivers", action="store_true",
@@ -109,16 +114,26 @@ def _parser() -> argparse.ArgumentParser:
                        help="check files in N processes (default: the number of CPUs)")
     check.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT, metavar="SECONDS",
                        help="stop checking a file after this long and report it as not verified; 0 = no limit (default: 60)")
-    check.add_argument("--policy", metavar="FILE", help="a policy pack YAML file instead of the built-in exchange-default")
+    check.add_argument("--config", metavar="FILE",
+                       help="the configuration to use (default: .easlint.yaml or pyproject.toml [tool.easlint] "
+                            "in the working directory or its nearest parent)")
+    check.add_argument("--show-config", action="store_true",
+                       help="print the effective settings and where each came from, then exit")
+    check.add_argument("--policy", metavar="FILE", help="a policy pack YAML file instead of the built-in pack the configuration extends")
     check.add_argument("--all-files", action="store_true", help="in a git repository, also check files git ignores")
     check.add_argument("--no-color", action="store_true", help="never color the text report")
-    check.add_argument("--quiet", action="store_true", help="print only findings and the summary")
+    check.add_argument("--quiet", "-q", action="store_true", help="print only findings and the summary")
 
     trace = commands.add_parser("trace", help="show how an app's or client's requests go through a device")
     trace.add_argument("file", metavar="FILE")
     trace.add_argument("--app", required=True, metavar="NAME", help="a blocked app or allowed client of the policy")
     trace.add_argument("--host", metavar="HOST", help="only probes carrying this Host name")
+    trace.add_argument("--config", metavar="FILE", help="the configuration to use (default: found as for check)")
     trace.add_argument("--policy", metavar="FILE", help="a policy pack YAML file")
+
+    init = commands.add_parser("init", help="write a commented starter configuration")
+    init.add_argument("file", nargs="?", default=".easlint.yaml", metavar="FILE",
+                      help="where to write it (default: .easlint.yaml); an existing file is never overwritten")
 
     model = commands.add_parser("model", help="print the normalized model of a file as JSON")
     model.add_argument("file", metavar="FILE")
@@ -131,13 +146,55 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _policy(path: str | None):
-    from linter.policy import PolicyError, load_builtin, load_pack_file
+def _config(args: argparse.Namespace):
+    """The configuration named by --config, else the one found from the working directory, with
+    the command line's --select, --ignore and --fail-on over it."""
+    from linter.config import ConfigError, find_config, load_config
+
+    if args.config is not None and not Path(args.config).exists():
+        raise UsageError(f"--config {args.config}: no such file")
+    path = Path(args.config) if args.config is not None else find_config(Path.cwd())
+    try:
+        config = load_config(path)
+        if args.command == "check":
+            config = config.merge_cli(args.select, args.ignore, args.fail_on)
+    except ConfigError as error:
+        raise UsageError(str(error)) from None
+    return config
+
+
+def _base_policy(args: argparse.Namespace, config):
+    """The pack the configuration's settings apply to: --policy FILE, else the built-in pack the
+    configuration extends."""
+    from linter.policy import PolicyError, load_pack_file
 
     try:
-        return load_pack_file(Path(path)) if path else load_builtin()
+        return load_pack_file(Path(args.policy)) if args.policy else config.base_policy()
     except PolicyError as error:
         raise UsageError(str(error)) from None
+
+
+def _policy(args: argparse.Namespace, config):
+    return config.policy(_base_policy(args, config))
+
+
+def _with_severities(report, config) -> None:
+    """The configuration's per-rule severities over the rules' own, for every finding of the run
+    (a rule that raises one finding above its default, like EAS002 on the ActiveSync path, is
+    still set to what the user asked) and for the rule table of SARIF and JSON."""
+    import dataclasses
+
+    overrides = config.rules.severity
+    if not overrides:
+        return
+
+    def adjusted(findings):
+        return tuple(dataclasses.replace(f, severity=overrides[f.rule_id]) if f.rule_id in overrides else f
+                     for f in findings)
+
+    report.files[:] = [dataclasses.replace(result, findings=adjusted(result.findings)) for result in report.files]
+    report.extra_findings = list(adjusted(report.extra_findings))
+    report.rules = tuple(dataclasses.replace(rule, severity=config.severity(rule.id, rule.severity)) for rule in report.rules)
 
 
 def _baseline(path: str | None):
@@ -175,21 +232,23 @@ def _render(name: str, report, args: argparse.Namespace, target: str | None) -> 
 def _check(args: argparse.Namespace) -> int:
     from linter.engine import InputError, run
     from linter.scheduler import default_jobs
-    from policies import UnknownRule, selected
 
+    config = _config(args)
+    if args.show_config:
+        from linter.config import show_config
+
+        sys.stdout.write(show_config(config, _base_policy(args, config)))
+        return EXIT_OK
     outputs = _outputs(args)
-    try:
-        rules = selected(args.select, args.ignore)
-    except UnknownRule as error:
-        raise UsageError(str(error)) from None
-    policy = _policy(args.policy)
+    policy = _policy(args, config)
     baseline = _baseline(args.baseline)
     try:
-        report = run(args.paths, policy, rules, all_files=args.all_files, jobs=args.jobs or default_jobs(),
-                     timeout=args.timeout or None, progress=not args.quiet, inline_waivers=not args.no_inline_waivers,
-                     baseline=baseline)
+        report = run(args.paths, policy, config.selected_rules(), all_files=args.all_files,
+                     jobs=args.jobs or default_jobs(), timeout=args.timeout or None, progress=not args.quiet,
+                     inline_waivers=not args.no_inline_waivers, central_waivers=config.waivers, baseline=baseline)
     except InputError as error:
         raise UsageError(str(error)) from None
+    _with_severities(report, config)
     if args.write_baseline:
         from linter.baseline import write_baseline
 
@@ -206,12 +265,28 @@ def _check(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     if args.exit_zero or args.write_baseline:
         return EXIT_OK
-    if args.fail_on != "never":
+    if config.fail_on != "never":
         from linter.findings import Severity
 
-        threshold = Severity(args.fail_on).rank
+        threshold = Severity(config.fail_on).rank
         if any(finding.severity.rank >= threshold for finding in report.findings if finding.suppression is None):
             return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def _init(args: argparse.Namespace) -> int:
+    """Write the starter configuration, never over an existing file."""
+    from linter.config import init_text
+
+    target = Path(args.file)
+    try:
+        with target.open("x", encoding="utf-8") as handle:
+            handle.write(init_text())
+    except FileExistsError:
+        raise UsageError(f"{args.file} already exists; easlint init never overwrites a file") from None
+    except OSError as error:
+        raise UsageError(f"{args.file}: cannot write: {error.strerror}") from None
+    sys.stderr.write(f"easlint: wrote {args.file}; 'easlint --show-config' prints the effective settings\n")
     return EXIT_OK
 
 
@@ -236,7 +311,7 @@ def _device(path_text: str):
 def _trace(args: argparse.Namespace) -> int:
     from linter.report.trace import render_trace
 
-    policy = _policy(args.policy)
+    policy = _policy(args, _config(args))
     names = [app.name for app in policy.blocked_apps] + [client.name for client in policy.allowed_clients]
     if not (policy.blocked_app(args.app) or policy.allowed_client(args.app)):
         raise UsageError(f"unknown app '{args.app}'; the policy knows: {', '.join(names)}")
@@ -284,11 +359,11 @@ def main(argv: list[str] | None = None) -> int:
     if not arguments or (arguments[0] not in COMMANDS and arguments[0] not in ("-h", "--help", "--version")):
         arguments.insert(0, "check")
     args = _parser().parse_args(arguments)
-    handlers = {"check": _check, "trace": _trace, "model": _model, "rules": _rules, "explain": _explain}
+    handlers = {"check": _check, "init": _init, "trace": _trace, "model": _model, "rules": _rules, "explain": _explain}
     try:
         return handlers[args.command](args)
     except UsageError as error:
-        sys.stderr.write(f"easlint: error: {error}\n")
+        sys.stderr.write("".join(f"easlint: error: {line}\n" for line in str(error).splitlines() or [""]))
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130

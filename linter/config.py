@@ -695,7 +695,7 @@ class Config:
         """`base` with this configuration's heartbeat values and apps. The Heartbeat's source
         names the config lines it took values from, so a finding says where its threshold came
         from. Not applied here: the web.config and the device access rule export, which the
-        Exchange parser reads, and `apps.mode`, which Policy does not carry yet."""
+        Exchange parser reads."""
         written = {key: getattr(self.exchange, key) for key in HEARTBEAT_KEYS if getattr(self.exchange, key) is not None}
         heartbeat = base.heartbeat
         if written:
@@ -705,10 +705,12 @@ class Config:
                                             **{HEARTBEAT_KEYS[key]: value for key, value in written.items()})
         blocked = _merged(base.blocked_apps, self.apps.block)
         allowed = _merged(base.allowed_clients, self.apps.allow)
-        if heartbeat == base.heartbeat and blocked == base.blocked_apps and allowed == base.allowed_clients:
+        mode = self.apps.mode if "apps.mode" in self.provenance else base.mode
+        if (heartbeat, blocked, allowed, mode) == (base.heartbeat, base.blocked_apps, base.allowed_clients, base.mode):
             return base
         source = f"{base.source} with {display_path(self.path)}" if self.path else base.source
-        return dataclasses.replace(base, heartbeat=heartbeat, blocked_apps=blocked, allowed_clients=allowed, source=source)
+        return dataclasses.replace(base, heartbeat=heartbeat, blocked_apps=blocked, allowed_clients=allowed, mode=mode,
+                                   source=source)
 
     def merge_cli(self, select: Sequence[str] | None = None, ignore: Sequence[str] | None = None,
                   fail_on: str | None = None) -> Config:

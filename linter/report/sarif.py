@@ -230,7 +230,8 @@ def _source_root() -> str:
 
 
 def report_to_sarif(report: Report) -> dict:
-    descriptors = [_rule_descriptor(rule) for rule in RULES]
+    configured = {rule.id: rule for rule in report.rules}  # with the configuration's severities
+    descriptors = [_rule_descriptor(configured.get(rule.id, rule)) for rule in RULES]
     index = {rule.id: position for position, rule in enumerate(RULES)}
     findings = report.findings
     for finding in findings:
