@@ -12,6 +12,7 @@ from collections.abc import Container
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from linter.endpoints import endpoint_binds, endpoint_hosts, endpoint_scope
 from linter.model import Bind, Device, FieldKind, Listener, Pool, Timer
 from linter.policy import Policy
 from linter.probes import Probe, ProbeForm, Role, build_probes
@@ -130,16 +131,28 @@ def probes_at(listener: Listener, bind: Bind, probes: tuple[Probe, ...], exchang
     return arriving
 
 
-def analyze(device: Device, policy: Policy) -> Analysis:
+def _entry_points(device: Device, policy: Policy) -> tuple[Scope, dict[str, list[Bind]]]:
+    """The scope and, per listener, the binds probes enter by: with `exchange.endpoints`, only
+    those that take an endpoint, narrowed to it (`linter.endpoints`)."""
     scope = find_scope(device)
+    binds = {listener.object_path: entry_binds(listener) for listener in device.listeners}
+    if not policy.endpoints:
+        return scope, binds
+    scope = endpoint_scope(device, scope, binds, policy.endpoints)
+    return scope, {path: endpoint_binds(found, policy.endpoints) for path, found in binds.items()}
+
+
+def analyze(device: Device, policy: Policy) -> Analysis:
+    scope, binds = _entry_points(device, policy)
     analysis = Analysis(device, policy, scope)
     probes = tuple(probe for probe in build_probes(policy) if probe.form in SIMULATED_FORMS)
+    named_hosts = endpoint_hosts(policy.endpoints)
     for listener in device.listeners:
         if listener.object_path not in scope.listeners:
             continue
         blind = _blind_to_http(device, listener)
-        hosts = host_variants(listener, scope.exchange_pools)
-        for bind in entry_binds(listener):
+        hosts = named_hosts or host_variants(listener, scope.exchange_pools)
+        for bind in binds[listener.object_path]:
             shared: dict[str | None, Outcome] = {}
             for probe in probes_at(listener, bind, probes, hosts=hosts):
                 host = probe.request.host

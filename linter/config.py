@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING
 from linter.files import display_path
 from linter.findings import Severity
 from linter.model import Location
-from linter.policy import BUILTIN_PACK, AllowedClient, BlockedApp, Policy, PolicyError, load_builtin
+from linter.policy import BUILTIN_PACK, AllowedClient, BlockedApp, Endpoint, Policy, PolicyError, load_builtin
 
 if TYPE_CHECKING:
     from linter.waivers import CentralWaiver
@@ -579,18 +579,6 @@ def _unknown_rule(selector: str) -> str:
 # The settings
 
 
-@dataclass(frozen=True)
-class Endpoint:
-    """Where ActiveSync is published: a host name or address, and a port when one is given."""
-
-    host: str
-    port: int | None = None
-
-    def __str__(self) -> str:
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"{host}:{self.port}" if self.port else host
-
-
 _HOST_NAME = re.compile(r"^(?=.{1,253}$)(?:\*\.)?(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$")
 
 
@@ -706,11 +694,13 @@ class Config:
         blocked = _merged(base.blocked_apps, self.apps.block)
         allowed = _merged(base.allowed_clients, self.apps.allow)
         mode = self.apps.mode if "apps.mode" in self.provenance else base.mode
-        if (heartbeat, blocked, allowed, mode) == (base.heartbeat, base.blocked_apps, base.allowed_clients, base.mode):
+        endpoints = self.exchange.endpoints or base.endpoints
+        if (heartbeat, blocked, allowed, mode, endpoints) == (base.heartbeat, base.blocked_apps, base.allowed_clients,
+                                                              base.mode, base.endpoints):
             return base
         source = f"{base.source} with {display_path(self.path)}" if self.path else base.source
         return dataclasses.replace(base, heartbeat=heartbeat, blocked_apps=blocked, allowed_clients=allowed, mode=mode,
-                                   source=source)
+                                   endpoints=endpoints, source=source)
 
     def merge_cli(self, select: Sequence[str] | None = None, ignore: Sequence[str] | None = None,
                   fail_on: str | None = None) -> Config:

@@ -7,6 +7,7 @@ not pay jsonschema's import cost; a pack from anywhere else is validated when lo
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from dataclasses import dataclass
 from importlib import resources
@@ -63,6 +64,27 @@ BLOCKLIST, ALLOWLIST = "blocklist", "allowlist"
 
 
 @dataclass(frozen=True)
+class Endpoint:
+    """Where ActiveSync is published (`exchange.endpoints`): a host name or an address, and a
+    port when one is given (`linter.endpoints` says what each narrows)."""
+
+    host: str
+    port: int | None = None
+
+    @property
+    def is_address(self) -> bool:
+        try:
+            ipaddress.ip_address(self.host)
+        except ValueError:
+            return False
+        return True
+
+    def __str__(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{host}:{self.port}" if self.port else host
+
+
+@dataclass(frozen=True)
 class Policy:
     name: str
     heartbeat: Heartbeat
@@ -70,6 +92,7 @@ class Policy:
     allowed_clients: tuple[AllowedClient, ...]
     source: str
     mode: str = BLOCKLIST  # "allowlist": only the allowed clients may pass
+    endpoints: tuple[Endpoint, ...] = ()  # empty: objects named after Exchange are in scope
 
     @property
     def probed_apps(self) -> tuple[BlockedApp, ...]:
