@@ -326,6 +326,24 @@ class Diagnostic:
     text: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """A device-wide setting that is neither a timer nor a step (Exchange's heartbeat keys in a
+    Sync web.config): what the file says, what the device really uses, and why they differ.
+
+    `value=None` means the key is not written, so the device's default applies and `location`
+    points at the section it would go in. `problem` says why the device does not use the written
+    value (a rule reports it); `expected` describes the values the device accepts.
+    """
+
+    key: str
+    value: str | None
+    location: Location
+    effective: str
+    problem: str | None = None
+    expected: str | None = None
+
+
 class DeviceKind(str, enum.Enum):
     """What the device is on the path. A packet-filtering firewall never sees HTTP, so blocking
     apps is not its job when another hop of the run can do it."""
@@ -344,6 +362,8 @@ class Device:
     steps are the rules in order, matching `dst_address`, `dst_port`, `ip_protocol` and
     `application`; a permit rule routes to a `Pool` that stands for the sessions it creates and
     carries their idle timer (with the vendor's overrides as pool steps that set a timer).
+
+    `settings` are device-wide values that are neither timers nor steps (see `Setting`).
     """
 
     vendor: str
@@ -353,6 +373,7 @@ class Device:
     pools: tuple[Pool, ...] = ()
     diagnostics: tuple[Diagnostic, ...] = ()
     kind: DeviceKind = DeviceKind.PROXY
+    settings: tuple[Setting, ...] = ()
     _pools_by_name: dict[str, Pool] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

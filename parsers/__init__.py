@@ -36,6 +36,7 @@ _MODULES = {
     "asa": ("parsers.asa", "parsers.asa.fixes", "AsaFixer"),
     "panos": ("parsers.panos", "parsers.panos.fixes", "PanosFixer"),
     "f5": ("parsers.f5", "parsers.f5.fixes", "F5Fixer"),
+    "exchange": ("parsers.exchange", "parsers.exchange.fixes", "ExchangeFixer"),
 }
 SUPPORTED = frozenset(_MODULES)
 """Vendors with a parser; detection also knows vendors still to come, whose files are skipped."""

@@ -6,7 +6,7 @@ fails when a registered rule lacks its documentation page or its fixtures.
 
 from __future__ import annotations
 
-from policies import app_blocking, heartbeat, hygiene, waiver_rules
+from policies import app_blocking, exchange_settings, heartbeat, hygiene, waiver_rules
 from policies.base import Rule
 
 RULES: tuple[Rule, ...] = (
@@ -26,6 +26,7 @@ RULES: tuple[Rule, ...] = (
     app_blocking.NATIVE_CLIENT_BLOCKED,
     app_blocking.EWS_NOT_COVERED,
     app_blocking.NO_L7_VISIBILITY,
+    exchange_settings.HEARTBEAT_SETTINGS_INVALID,
 )
 
 
