@@ -3,6 +3,7 @@
     easlint [check] [PATHS...]        lint configuration files (the default command)
     easlint init [FILE]               write a commented starter configuration (.easlint.yaml)
     easlint trace FILE --app NAME     show how each request form of an app goes through a device
+    easlint trace --path NAME --app NAME    the same through every hop of a configured path
     easlint model FILE                print the normalized model as JSON
     easlint rules                     list the rules
     easlint explain RULE              print a rule's documentation
@@ -125,7 +126,8 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--quiet", "-q", action="store_true", help="print only findings and the summary")
 
     trace = commands.add_parser("trace", help="show how an app's or client's requests go through a device")
-    trace.add_argument("file", metavar="FILE")
+    trace.add_argument("file", nargs="?", metavar="FILE")
+    trace.add_argument("--path", metavar="NAME", help="a path of the configuration's `paths`: every hop in order")
     trace.add_argument("--app", required=True, metavar="NAME", help="a blocked app or allowed client of the policy")
     trace.add_argument("--host", metavar="HOST", help="only probes carrying this Host name")
     trace.add_argument("--config", metavar="FILE", help="the configuration to use (default: found as for check)")
@@ -245,7 +247,8 @@ def _check(args: argparse.Namespace) -> int:
     try:
         report = run(args.paths, policy, config.selected_rules(), all_files=args.all_files,
                      jobs=args.jobs or default_jobs(), timeout=args.timeout or None, progress=not args.quiet,
-                     inline_waivers=not args.no_inline_waivers, central_waivers=config.waivers, baseline=baseline)
+                     inline_waivers=not args.no_inline_waivers, central_waivers=config.waivers, baseline=baseline,
+                     config=config)
     except InputError as error:
         raise UsageError(str(error)) from None
     _with_severities(report, config)
@@ -293,7 +296,7 @@ def _init(args: argparse.Namespace) -> int:
 def _device(path_text: str):
     """Parse one file for `trace` and `model`; usage errors for anything that is not a config."""
     from linter.files import Unreadable, display_path, read_text
-    from parsers import vendor
+    from parsers import SUPPORTED, vendor
     from parsers.detect import detect_vendor
 
     path = Path(path_text)
@@ -304,19 +307,40 @@ def _device(path_text: str):
         raise UsageError(f"{path_text}: {text.reason}")
     vendor_name = detect_vendor(text)
     if vendor_name is None:
-        raise UsageError(f"{path_text}: not a recognised configuration (supported: HAProxy)")
+        raise UsageError(f"{path_text}: not a recognised configuration (easlint reads {', '.join(sorted(SUPPORTED))})")
     return vendor(vendor_name).parse(display_path(path), text, path.parent)
 
 
 def _trace(args: argparse.Namespace) -> int:
     from linter.report.trace import render_trace
 
-    policy = _policy(args, _config(args))
-    names = [app.name for app in policy.blocked_apps] + [client.name for client in policy.allowed_clients]
+    if (args.file is None) == (args.path is None) or (args.path and args.host):
+        raise UsageError("trace: give FILE (optionally with --host) or --path NAME")
+    config = _config(args)
+    policy = _policy(args, config)
+    names = [app.name for app in policy.probed_apps] + [client.name for client in policy.allowed_clients]
     if not (policy.blocked_app(args.app) or policy.allowed_client(args.app)):
         raise UsageError(f"unknown app '{args.app}'; the policy knows: {', '.join(names)}")
+    if args.path is not None:
+        sys.stdout.write(_path_trace(args, config, policy))
+        return EXIT_OK
     sys.stdout.write(render_trace(_device(args.file), policy, args.app, args.host))
     return EXIT_OK
+
+
+def _path_trace(args: argparse.Namespace, config, policy) -> str:
+    from linter.paths import PathError
+    from linter.report.trace import path_devices, render_path_trace
+
+    path = next((entry for entry in config.paths if entry.name == args.path), None)
+    if path is None:
+        known = ", ".join(entry.name for entry in config.paths) or "none"
+        raise UsageError(f"no path '{args.path}' in the configuration (its paths: {known})")
+    try:
+        devices = path_devices(path, config.root)
+    except PathError as error:
+        raise UsageError(str(error)) from None
+    return render_path_trace(path, devices, policy, args.app)
 
 
 def _model(args: argparse.Namespace) -> int:

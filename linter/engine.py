@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from linter.analysis import analyze
+from linter.analysis import Analysis, analyze
 from linter.baseline import Baseline, apply_baseline
+from linter.config import Config
 from linter.files import (
     Candidate,
     InputError,
@@ -27,6 +28,7 @@ from linter.files import (
 )
 from linter.findings import Finding, Severity
 from linter.model import Device, DeviceKind, Location
+from linter.paths import ProbeVerdict, judge_paths, summarize, with_hops
 from linter.policy import Policy
 from linter.waivers import (
     CentralWaiver,
@@ -51,7 +53,7 @@ class FileResult:
     vendor: str | None
     status: str  # "checked", "skipped" (not a recognised configuration) or "failed"
     explicit: bool = False  # named on the command line
-    activesync: bool | None = None  # whether an ActiveSync path was found
+    activesync: bool | None = None  # whether an ActiveSync path was found; None: the device has no listener
     note: str | None = None
     findings: tuple[Finding, ...] = ()
     device_kind: DeviceKind | None = None
@@ -59,6 +61,8 @@ class FileResult:
     io_error: str | None = None  # the operating system refused to read it (exit 2)
     internal_error: str | None = None  # a bug in easlint while checking it (exit 3)
     seconds: float = 0.0
+    files: tuple[str, ...] = ()  # every file the device was read from (a path's hop globs match these)
+    verdicts: tuple[ProbeVerdict, ...] = ()  # what the device did with each probe, when the run has paths
 
 
 @dataclass
@@ -87,20 +91,21 @@ def _unreadable(name: str, reason: str, rules: tuple[Rule, ...]) -> tuple[Findin
     return (unreadable_file(name, reason),) if PARSE_ERROR in rules else ()
 
 
-def _run_rules(device: Device, policy: Policy, rules: tuple[Rule, ...], vendor_name: str) -> tuple[list[Finding], bool]:
+def _run_rules(device: Device, policy: Policy, rules: tuple[Rule, ...], vendor_name: str) -> tuple[list[Finding], Analysis]:
     support = vendor(vendor_name)
     analysis = analyze(device, policy)
     context = RuleContext(analysis, support.fixer)
     findings = [finding for rule in rules if rule.applies_to(vendor_name) for finding in rule.check(context)]
-    return findings, analysis.has_activesync_path
+    return findings, analysis
 
 
 def _skip_unsupported(vendor_name: str) -> str:
     return f"{vendor_name} configuration: easlint does not read this vendor yet"
 
 
-def check_file(candidate: Candidate, policy: Policy, rules: tuple[Rule, ...]) -> FileResult:
-    """Check one device, named by its main file; never raises for anything the file holds."""
+def check_file(candidate: Candidate, policy: Policy, rules: tuple[Rule, ...], verdicts: bool = False) -> FileResult:
+    """Check one device, named by its main file; never raises for anything the file holds.
+    With `verdicts` (the run has paths) the result also says what the device did with each probe."""
     name = display_path(candidate.path)
 
     def done(vendor_name: str | None, status: str, **details: object) -> FileResult:
@@ -108,7 +113,7 @@ def check_file(candidate: Candidate, policy: Policy, rules: tuple[Rule, ...]) ->
 
     archive = archive_vendor(candidate.path)
     if archive is not None:
-        return _check_device(candidate, archive, None, policy, rules, done)
+        return _check_device(candidate, archive, None, policy, rules, done, verdicts)
     head = read_text(candidate.path, limit=SNIFF_BYTES)
     if isinstance(head, Unreadable):
         if head.io_error:
@@ -116,7 +121,7 @@ def check_file(candidate: Candidate, policy: Policy, rules: tuple[Rule, ...]) ->
         if not candidate.explicit:
             return done(None, "skipped", note=head.reason)
         return done(None, "failed", note=head.reason, findings=_unreadable(name, head.reason, rules))
-    vendor_name = detect_vendor(head)
+    vendor_name = candidate.vendor or detect_vendor(head)
     if vendor_name is None:
         return done(None, "skipped", note="not a recognised configuration")
     if vendor_name not in SUPPORTED:
@@ -124,11 +129,11 @@ def check_file(candidate: Candidate, policy: Policy, rules: tuple[Rule, ...]) ->
     text = read_text(candidate.path)
     if isinstance(text, Unreadable):
         return done(vendor_name, "failed", note=text.reason, findings=_unreadable(name, text.reason, rules))
-    return _check_device(candidate, vendor_name, text, policy, rules, done)
+    return _check_device(candidate, vendor_name, text, policy, rules, done, verdicts)
 
 
 def _check_device(candidate: Candidate, vendor_name: str, text: str | None, policy: Policy, rules: tuple[Rule, ...],
-                  done: Callable[..., FileResult]) -> FileResult:
+                  done: Callable[..., FileResult], verdicts: bool) -> FileResult:
     name = display_path(candidate.path)
     support = vendor(vendor_name)
     try:
@@ -137,13 +142,16 @@ def _check_device(candidate: Candidate, vendor_name: str, text: str | None, poli
             device = support.parse_archive(name, candidate.path)
         else:
             device = support.parse(name, text, candidate.path.parent)
-        findings, activesync = _run_rules(device, policy, rules, vendor_name)
+        findings, analysis = _run_rules(device, policy, rules, vendor_name)
+        summary = summarize(analysis) if verdicts else ()
         waivers = _inline_waivers(device, vendor_name, text, name)
     except Exception as error:  # a bug in easlint: report it for this file and go on
         message = f"{name}: internal error while checking ({type(error).__name__}: {error})"
         return done(vendor_name, "failed", note=message, internal_error=message)
-    return done(vendor_name, "checked", activesync=activesync, findings=tuple(findings), device_kind=device.kind,
-                waivers=waivers)
+    # a file with nothing traffic passes through (an Exchange input) has no path to look for
+    activesync = analysis.has_activesync_path if device.listeners else None
+    return done(vendor_name, "checked", activesync=activesync, findings=tuple(findings),
+                device_kind=device.kind, waivers=waivers, files=device.files, verdicts=summary)
 
 
 def _inline_waivers(device: Device, vendor_name: str, text: str | None, name: str) -> tuple[FileWaivers, ...]:
@@ -178,23 +186,23 @@ def device_candidates(candidates: list[Candidate]) -> list[Candidate]:
     the vendor's parser reads together with the rest."""
     chosen: dict[Path, Candidate] = {}
     for candidate in candidates:
-        root = _device_root(candidate.path)
+        root = _device_root(candidate.path, candidate.vendor)
         key = root.resolve()
         if key in chosen:
             if candidate.explicit and not chosen[key].explicit:
-                chosen[key] = Candidate(chosen[key].path, explicit=True)
+                chosen[key] = dataclasses.replace(chosen[key], explicit=True)
             continue
-        chosen[key] = candidate if root == candidate.path else Candidate(root, candidate.explicit)
+        chosen[key] = candidate if root == candidate.path else dataclasses.replace(candidate, path=root)
     return sorted(chosen.values(), key=lambda candidate: display_path(candidate.path))
 
 
-def _device_root(path: Path) -> Path:
+def _device_root(path: Path, forced_vendor: str | None) -> Path:
     if archive_vendor(path) is not None:
         return path
     head = read_text(path, limit=SNIFF_BYTES)
     if isinstance(head, Unreadable):
         return path
-    vendor_name = detect_vendor(head)
+    vendor_name = forced_vendor or detect_vendor(head)
     if vendor_name not in SUPPORTED:
         return path
     find_root = vendor(vendor_name).device_root
@@ -204,18 +212,39 @@ def _device_root(path: Path) -> Path:
 def run(paths: list[str], policy: Policy, rules: tuple[Rule, ...], all_files: bool = False, jobs: int = 1,
         timeout: float | None = DEFAULT_TIMEOUT, progress: bool = False, *, inline_waivers: bool = True,
         central_waivers: Sequence[CentralWaiver] = (), baseline: Baseline | None = None,
-        today: date | None = None) -> Report:
-    """Check every configuration under `paths`; raises InputError for a path that does not exist.
+        today: date | None = None, config: Config | None = None) -> Report:
+    """Check every configuration under `paths`; raises InputError for a path that does not exist,
+    and its subclasses for a configuration the files contradict (PathError: a `paths` entry whose
+    hops do not each name one device; ExchangeInputsError: an Exchange input that cannot be read).
 
-    Waivers and the baseline are applied once all files are checked: a waiver is unused only
-    when nothing in the whole run needed it, and a baseline entry is fixed only when the file it
-    names was checked and no longer has it."""
+    `config` adds what the configuration says about the files: the vendor of files matching a
+    `files` glob, the network paths (whose hops are brought into the run when one of them is in
+    it, as a changed `bigip_base.conf` brings in its `bigip.conf`), and the Exchange web.config
+    and device access rules. Exchange inputs, named there or found among the files, set the
+    policy every device is judged against, so they are read before any device is checked.
+
+    The devices of a network path are judged together for blocking apps (`linter.paths`) before
+    waivers and the baseline are applied, so both work on path findings too. Waivers and the
+    baseline are applied once all files are checked: a waiver is unused only when nothing in the
+    whole run needed it, and a baseline entry is fixed only when the file it names was checked and
+    no longer has it."""
+    from linter.exchange_inputs import policy_for_run
     from linter.scheduler import check_all
 
+    config = config or Config()
+    candidates = discover(paths, all_files)
+    if config.paths:
+        candidates = with_hops(candidates, config.paths, config.root, config.matches)
+    candidates = device_candidates([dataclasses.replace(candidate, vendor=config.vendor_for(candidate.path))
+                                    for candidate in candidates])
+    policy = policy_for_run(policy, candidates, config)
     report = Report(policy, rules)
-    candidates = device_candidates(discover(paths, all_files))
-    report.files.extend(check_all(candidates, policy, rules, jobs=jobs, timeout=timeout, progress=progress))
-    _firewalls_behind_proxies(report)
+    report.files.extend(check_all(candidates, policy, rules, jobs=jobs, timeout=timeout, progress=progress,
+                                  verdicts=bool(config.paths)))
+    on_path: frozenset[str] = frozenset()
+    if config.paths:
+        report.files[:], on_path = judge_paths(report.files, config.paths, config.matches, rules)
+    _firewalls_behind_proxies(report, on_path)
     _apply_waivers(report, inline_waivers, central_waivers, today or date.today())
     if baseline is not None:
         _apply_baseline(report, baseline)
@@ -249,13 +278,14 @@ def _redistribute(report: Report, findings: list[Finding]) -> None:
     report.extra_findings = [finding for found in by_file.values() for finding in found]
 
 
-def _firewalls_behind_proxies(report: Report) -> None:
+def _firewalls_behind_proxies(report: Report, on_path: frozenset[str]) -> None:
     """A firewall never sees HTTP, so "no hop can block apps" (EAS207) is true of it only when it
     is the only hop: when the run also holds a proxy with an ActiveSync path, that proxy is where
-    apps are blocked and judged, and the firewall's EAS207 findings are dropped."""
+    apps are blocked and judged, and the firewall's EAS207 findings are dropped. A firewall on a
+    configured path (`on_path`) was judged with its path instead, and keeps what the path found."""
     if not any(result.activesync and result.device_kind is DeviceKind.PROXY for result in report.files):
         return
     for index, result in enumerate(report.files):
-        if result.device_kind is DeviceKind.FIREWALL:
+        if result.device_kind is DeviceKind.FIREWALL and result.path not in on_path:
             kept = tuple(finding for finding in result.findings if finding.rule_id != NO_L7_VISIBILITY.id)
             report.files[index] = dataclasses.replace(result, findings=kept)

@@ -25,6 +25,7 @@ class InputError(Exception):
 class Candidate:
     path: Path
     explicit: bool  # named on the command line rather than found in a directory
+    vendor: str | None = None  # set by a `files` entry of the configuration; else detected from the content
 
 
 @dataclass(frozen=True)

@@ -65,11 +65,13 @@ def _time_limit(seconds: float | None) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-def _check_with_limit(candidate: Candidate, policy: Policy, rules: tuple[Rule, ...], timeout: float | None) -> FileResult:
+def _check_with_limit(candidate: Candidate, policy: Policy, rules: tuple[Rule, ...], timeout: float | None,
+                      verdicts: bool) -> FileResult:
     started = time.perf_counter()
     try:
         with _time_limit(timeout):
-            result = check_file(candidate, policy, rules)
+            # the flag is passed only when set, so a run without paths calls check_file as before
+            result = check_file(candidate, policy, rules, verdicts=True) if verdicts else check_file(candidate, policy, rules)
     except _TimeLimit:
         return timed_out(candidate, timeout or 0, rules)
     return _with_time(result, time.perf_counter() - started)
@@ -84,16 +86,18 @@ def _with_time(result: FileResult, seconds: float) -> FileResult:
 _worker_state: dict[str, object] = {}
 
 
-def _init_worker(policy: Policy, rule_ids: tuple[str, ...], timeout: float | None) -> None:
+def _init_worker(policy: Policy, rule_ids: tuple[str, ...], timeout: float | None, verdicts: bool) -> None:
     from policies import RULES
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops the pool
     by_id = {rule.id: rule for rule in RULES}
-    _worker_state.update(policy=policy, rules=tuple(by_id[rule_id] for rule_id in rule_ids), timeout=timeout)
+    _worker_state.update(policy=policy, rules=tuple(by_id[rule_id] for rule_id in rule_ids), timeout=timeout,
+                         verdicts=verdicts)
 
 
 def _work(candidate: Candidate) -> FileResult:
-    return _check_with_limit(candidate, _worker_state["policy"], _worker_state["rules"], _worker_state["timeout"])  # type: ignore[arg-type]
+    return _check_with_limit(candidate, _worker_state["policy"], _worker_state["rules"], _worker_state["timeout"],  # type: ignore[arg-type]
+                             _worker_state["verdicts"])  # type: ignore[arg-type]
 
 
 # -- progress ------------------------------------------------------------------------------------
@@ -131,17 +135,18 @@ class _Progress:
 
 
 def check_all(candidates: list[Candidate], policy: Policy, rules: tuple[Rule, ...], *, jobs: int = 1,
-              timeout: float | None = None, progress: bool = False) -> list[FileResult]:
-    """A result per candidate, in candidate order."""
+              timeout: float | None = None, progress: bool = False, verdicts: bool = False) -> list[FileResult]:
+    """A result per candidate, in candidate order; with `verdicts`, each says what its device did
+    with each probe (for the run's network paths)."""
     bar = _Progress(len(candidates), progress)
     try:
         if jobs <= 1 or len(candidates) <= 1:
             results = []
             for done, candidate in enumerate(candidates, start=1):
-                results.append(_check_with_limit(candidate, policy, rules, timeout))
+                results.append(_check_with_limit(candidate, policy, rules, timeout, verdicts))
                 bar.update(done)
             return results
-        return _check_in_pool(candidates, policy, rules, min(jobs, len(candidates)), timeout, bar)
+        return _check_in_pool(candidates, policy, rules, min(jobs, len(candidates)), timeout, bar, verdicts)
     finally:
         bar.close()
 
@@ -154,11 +159,11 @@ def _pool_context() -> multiprocessing.context.BaseContext:
 
 
 def _check_in_pool(candidates: list[Candidate], policy: Policy, rules: tuple[Rule, ...], jobs: int,
-                   timeout: float | None, bar: _Progress) -> list[FileResult]:
+                   timeout: float | None, bar: _Progress, verdicts: bool) -> list[FileResult]:
     results: dict[int, FileResult] = {}
     rule_ids = tuple(rule.id for rule in rules)
     with ProcessPoolExecutor(max_workers=jobs, mp_context=_pool_context(), initializer=_init_worker,
-                             initargs=(policy, rule_ids, timeout)) as pool:
+                             initargs=(policy, rule_ids, timeout, verdicts)) as pool:
         futures: dict[Future[FileResult], int] = {pool.submit(_work, candidate): index for index, candidate in enumerate(candidates)}
         try:
             for future in as_completed(futures):

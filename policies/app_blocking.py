@@ -48,7 +48,8 @@ def _context(outcome: Outcome) -> _Context:
                     bind.tls if bind else False, outcome.probe.request.host)
 
 
-def _sees_http(outcome: Outcome, branch: Branch, analysis: Analysis) -> bool:
+def sees_http(outcome: Outcome, branch: Branch, analysis: Analysis) -> bool:
+    """Whether a hop parses the request on this branch, so it could refuse an app by its headers."""
     pool = analysis.device.pool(branch.pool)
     return bool(outcome.listener and outcome.listener.l7) or bool(pool and pool.l7)
 
@@ -105,6 +106,32 @@ def _blocked_apps(analysis: Analysis) -> list[str]:
     return [app.name for app in analysis.policy.blocked_apps]
 
 
+# -- what each finding is about: its attribute, shared with the path findings of linter.paths ---
+
+
+def blocked_app_attribute(app: str) -> str:
+    return f"blocked-app:{app}"
+
+
+NO_L7_ATTRIBUTE = "l7-visibility"
+
+
+def case_attribute(client: str, step_text: str) -> str:
+    return f"case:{client}:{step_text}"
+
+
+def form_gap_attribute(form: ProbeForm, app: str, step_text: str) -> str:
+    return f"form:{form.value}:{app}:{step_text}"
+
+
+def ews_attribute(app: str) -> str:
+    return f"ews:{app}"
+
+
+def native_attribute(client: str, step_text: str) -> str:
+    return f"native:{client}:{step_text}"
+
+
 # -- EAS207 and EAS201 ---------------------------------------------------------------------------
 
 
@@ -114,7 +141,7 @@ def _check_no_l7(context: RuleContext) -> Iterator[Finding]:
     for outcome in analysis.select(Role.BLOCKED, ProbeForm.PLAIN):
         branch = _reaches_exchange(outcome, analysis)
         listener = outcome.listener
-        if branch is None or listener is None or _sees_http(outcome, branch, analysis):
+        if branch is None or listener is None or sees_http(outcome, branch, analysis):
             continue
         if listener.object_path in reported:
             continue
@@ -128,7 +155,7 @@ def _check_no_l7(context: RuleContext) -> Iterator[Finding]:
             f"no rule here can refuse {', '.join(_blocked_apps(analysis))} by User-Agent or DeviceType",
             listener.location,
             listener.object_path,
-            "l7-visibility",
+            NO_L7_ATTRIBUTE,
             expected="a hop that terminates TLS and parses HTTP refuses blocked apps",
             actual=f"{listener.mode_source}; {outcome.probe.label} forwarded to {_landing(branch, analysis)}",
             evidence=_trace_evidence(branch),
@@ -138,12 +165,12 @@ def _check_no_l7(context: RuleContext) -> Iterator[Finding]:
 
 def _check_blocked_app_allowed(context: RuleContext) -> Iterator[Finding]:
     analysis = context.analysis
-    explained = {(listener, app) for listener, app, _ in _shadowed(analysis)}
+    explained = shadowed_apps(analysis)
     reported: set[tuple[str, str]] = set()
     for outcome in analysis.select(Role.BLOCKED, ProbeForm.PLAIN):
         branch = _reaches_exchange(outcome, analysis)
         listener = outcome.listener
-        if branch is None or listener is None or not _sees_http(outcome, branch, analysis):
+        if branch is None or listener is None or not sees_http(outcome, branch, analysis):
             continue
         key = (listener.object_path, outcome.probe.client)
         if key in reported or key in explained:
@@ -165,7 +192,7 @@ def _check_blocked_app_allowed(context: RuleContext) -> Iterator[Finding]:
             message,
             listener.location,
             listener.object_path,
-            f"blocked-app:{app.name}",
+            blocked_app_attribute(app.name),
             expected="refused before it reaches Exchange",
             actual=f"forwarded to {_landing(branch, analysis)} ({_probe_description(outcome.probe)})",
             evidence=_trace_evidence(branch),
@@ -227,7 +254,7 @@ def _check_case_sensitive(context: RuleContext) -> Iterator[Finding]:
             f"the same request in another case ({variant.probe.description}) reaches {_landing(branch, analysis)}",
             step.location,
             plain.listener.object_path if plain.listener else "",
-            f"case:{plain.probe.client}:{step.text}",
+            case_attribute(plain.probe.client, step.text),
             expected="refused in any letter case (IIS serves /microsoft-server-activesync too)",
             actual=f"{variant.probe.label} forwarded to {_landing(branch, analysis)}",
             evidence=evidence,
@@ -258,7 +285,7 @@ def _check_form_gap(context: RuleContext) -> Iterator[Finding]:
             f"that form reaches {_landing(branch, analysis)}",
             step.location,
             plain.listener.object_path if plain.listener else "",
-            f"form:{form.value}:{app.name}:{step.text}",
+            form_gap_attribute(form, app.name, step.text),
             expected=f"refused in the {form.value} form too",
             actual=f"{variant.probe.label} forwarded to {_landing(branch, analysis)} ({_probe_description(variant.probe)})",
             evidence=[Evidence(f"{plain.probe.label} is refused: {step.text}", step.location)] + _trace_evidence(branch),
@@ -319,6 +346,12 @@ def _shadowed(analysis: Analysis) -> list[tuple[str, str, tuple[Step, Step]]]:
     return [(listener, app, (deny, allow)) for (listener, app, deny), allow in shadows.items() if deny not in decisive]
 
 
+def shadowed_apps(analysis: Analysis) -> frozenset[tuple[str, str]]:
+    """(listener, app) pairs where an app gets through because an allow shadows the deny meant
+    for it: EAS204 reports those, and EAS201 stays silent about them."""
+    return frozenset((listener, app) for listener, app, _ in _shadowed(analysis))
+
+
 def _check_shadowed(context: RuleContext) -> Iterator[Finding]:
     reported: set[Step] = set()
     for listener, app, (deny, allow) in _shadowed(context.analysis):
@@ -370,7 +403,7 @@ def _check_ews_not_covered(context: RuleContext) -> Iterator[Finding]:
                 f"{ews.listener.object_path}: the app can sync the same mailbox over /EWS/",
                 step.location,
                 ews.listener.object_path,
-                f"ews:{app.name}",
+                ews_attribute(app.name),
                 expected="refused on /EWS/ as on /Microsoft-Server-ActiveSync",
                 actual=f"forwarded to {_landing(branch, analysis)} ({_probe_description(ews.probe)})",
                 evidence=[Evidence(f"ActiveSync refused by: {step.text}", step.location)] + _trace_evidence(branch),
@@ -401,7 +434,7 @@ def _check_native_blocked(context: RuleContext) -> Iterator[Finding]:
             f"native clients must keep working",
             step.location,
             outcome.listener.object_path if outcome.listener else "",
-            f"native:{client.name}:{step.text}",
+            native_attribute(client.name, step.text),
             expected=f"forwarded to {_landing(branch, analysis)}",
             actual=f"refused: {step.action.detail or step.action.kind.value}",
             evidence=_trace_evidence(branch),

@@ -184,3 +184,24 @@ def test_init_writes_a_starter_that_loads_and_never_overwrites(project: Path, ca
     assert cli.main(["init"]) == 2
     assert "already exists" in capsys.readouterr().err
     assert (project / ".easlint.yaml").read_text() == "fail_on: never\n"
+
+
+def test_files_globs_set_the_vendor_content_does_not_reveal(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    history = "".join(f"# {number:05d} change log entry kept at the top of the file by the team\n" for number in range(1200))
+    (project / "haproxy.cfg").write_text(history + SHORT.read_text())  # the sections start after 64 KiB of comments
+    code, report = run_json(["haproxy.cfg"], capsys)
+    assert (code, report["files"][0]["status"]) == (0, "skipped")
+    (project / ".easlint.yaml").write_text("files:\n  - glob: '*.cfg'\n    vendor: haproxy\n")
+    code, report = run_json(["haproxy.cfg"], capsys)
+    assert code == 1 and report["files"][0]["vendor"] == "haproxy"
+    assert sorted(severities(report)) == ["EAS102", "EAS202", "EAS203"]
+
+
+def test_a_path_brings_in_its_other_hops(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (project / "fw").mkdir()
+    shutil.copy(REPO / "examples" / "asa" / "exchange-edge.cfg", project / "fw" / "edge.cfg")
+    shutil.copy(REPO / "examples" / "haproxy" / "exchange-good.cfg", project / "haproxy.cfg")
+    (project / ".easlint.yaml").write_text("paths:\n  - name: internet\n    hops: [fw/edge.cfg, haproxy.cfg]\n")
+    code, report = run_json(["haproxy.cfg"], capsys)  # as a pre-commit hook passes one changed file
+    assert sorted(result["path"] for result in report["files"]) == ["fw/edge.cfg", "haproxy.cfg"]
+    assert [f["rule_id"] for f in report["findings"]] == ["EAS102"]  # the firewall's timer; the proxy blocks for both
