@@ -77,6 +77,10 @@ def main() -> None:
     config.write_text(text, encoding="utf-8")
     lines = text.count("\n")
     env = dict(os.environ, PYTHONPYCACHEPREFIX=str(OUT / "pycache"))
+    # An installed easlint runs from bytecode (pip compiles it at install time): the warm-up run
+    # writes it under PYTHONPYCACHEPREFIX, which a PYTHONDONTWRITEBYTECODE inherited from the
+    # shell would prevent, making every measured run compile every module again.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     easlint = [sys.executable, "-m", "linter.cli", str(config), "--format", "json"]
     corkscrew = ["node", str(BENCH / "corkscrew_parse.js"), "--time", str(config)]
     runs: dict[str, list[dict]] = {"easlint": [], "corkscrew": []}

@@ -28,6 +28,14 @@ from linter.policy import AllowedClient, BlockedApp, Policy
 ACTIVESYNC_PATH = "/Microsoft-Server-ActiveSync"
 EWS_PATH = "/EWS/Exchange.asmx"
 PROBE_USER = "eas.probe"
+PROBE_PASSWORD = "placeholder"  # probes never leave the process; this is no one's password
+# Clients authenticate every request, and the common way to an on-premises Exchange is HTTP
+# Basic: "For HTTP basic authentication, credentials are encoded with base64 encoding ...
+# Authorization: Basic ..." (MS-ASHTTP, "Authentication", learn.microsoft.com/openspecs/
+# exchange_server_protocols/ms-ashttp/7b7fabb9-910c-4f1c-9396-57d7ca579a31). Edges check it:
+# F5's `_sys_APM_activesync` answers 401 when it is missing, so a probe without it would read
+# as a native client refused. Every probe, blocked app or allowed client, carries it.
+AUTHORIZATION = "Basic " + base64.b64encode(f"{PROBE_USER}:{PROBE_PASSWORD}".encode("ascii")).decode("ascii")
 PROBE_SOURCE_ADDRESS = "203.0.113.10"  # TEST-NET-3: a client somewhere on the Internet
 PROTOCOL_VERSION = "14.1"
 PING_COMMAND_CODE = 18  # MS-ASHTTP 2.2.1.1.1.1.2
@@ -192,6 +200,7 @@ def _headers(user_agent: str | None, plain: bool) -> tuple[tuple[str, str], ...]
         headers.append(("User-Agent", user_agent))
     if plain:  # MS-ASHTTP: MS-ASProtocolVersion SHOULD NOT accompany a base64 query
         headers.append(("MS-ASProtocolVersion", PROTOCOL_VERSION))
+    headers.append(("Authorization", AUTHORIZATION))
     headers.append(("Content-Type", "application/vnd.ms-sync.wbxml"))
     return tuple(headers)
 
@@ -236,7 +245,8 @@ def blocked_app_probes(app: BlockedApp) -> list[Probe]:
     for dt in app.device_types:
         both_cases(ProbeForm.DEVICETYPE_ONLY, None, dt, base64=False)
     for ua in app.user_agents:
-        request = Request(method="POST", path=EWS_PATH, query=None, headers=(("User-Agent", ua), ("Content-Type", "text/xml; charset=utf-8")))
+        request = Request(method="POST", path=EWS_PATH, query=None,
+                          headers=(("User-Agent", ua), ("Authorization", AUTHORIZATION), ("Content-Type", "text/xml; charset=utf-8")))
         probes.append(_probe(request, app.name, role, ProbeForm.EWS, ua, None))
     return probes
 

@@ -1,4 +1,8 @@
-"""Vendor regular expressions (PCRE, Tcl ARE) evaluated with Python's `re`, or refused.
+r"""Vendor regular expressions (PCRE, Tcl ARE) evaluated with Python's `re`, or refused.
+
+Tcl AREs (iRule `regexp`, `matches_regex`, `switch -regexp`; LTM policy `matches`) are first
+rewritten where an escape means something else in Tcl (`\b` is backspace there, word
+boundaries are `\m \M \y \Y`), then held to the same subset as PCRE.
 
 A pattern is only evaluated when Python's `re` means the same thing as the vendor's engine:
 every construct outside a known-equivalent subset makes it "cannot verify" instead of a
@@ -22,9 +26,61 @@ _SAFE_LETTER_ESCAPES = frozenset("dDwWsSbBAntrfv")
 _ATOMIC_SUPPORTED = sys.version_info >= (3, 11)
 
 
+# Tcl ARE escapes whose meaning differs from Python's (Tcl re_syntax(n), "ESCAPES"): `\b` is
+# backspace and `\B` a synonym for backslash ("character-entry escapes"), while word boundaries
+# are the constraint escapes `\m` (beginning of a word), `\M` (end of a word), `\y` (beginning
+# or end) and `\Y` (a point that is neither). Each is rewritten to the Python that means the
+# same; a word character is `\w` in both (alphanumerics and underscore, ASCII here).
+_TCL_ESCAPES = {"b": r"\x08", "B": r"\\", "y": r"\b", "Y": r"\B", "m": r"\b(?=\w)", "M": r"\b(?<=\w)"}
+# The same rewrite for the safety scan, which knows no lookbehind: constraints are zero-width.
+_TCL_SCAN_FORMS = {"b": r"\x08", "B": r"\\", "y": r"\b", "Y": r"\B", "m": r"\b", "M": r"\b"}
+_TCL_CONSTRAINTS = frozenset("mMyY")
+
+
 @dataclass(frozen=True)
 class Untranslatable:
     reason: str
+
+
+def _translate_tcl(pattern: str) -> tuple[str, str] | Untranslatable:
+    """(Python pattern, the form the safety scan reads) of a Tcl ARE, escapes rewritten."""
+    translated: list[str] = []
+    scanned: list[str] = []
+    i = 0
+    in_class = False
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\" and i + 1 < len(pattern):
+            letter = pattern[i + 1]
+            if letter in _TCL_ESCAPES:
+                if in_class and letter in _TCL_CONSTRAINTS:
+                    return Untranslatable(f"Tcl constraint escape \\{letter} inside a bracket expression is an error in Tcl")
+                if letter in _TCL_CONSTRAINTS and pattern[i + 2 : i + 3] in ("*", "+", "?", "{"):
+                    return Untranslatable(f"a quantified Tcl constraint escape \\{letter} is an error in Tcl")
+                translated.append(_TCL_ESCAPES[letter])
+                scanned.append(_TCL_SCAN_FORMS[letter])
+                i += 2
+                continue
+            if letter == "x" and not re.match(r"[0-9A-Fa-f]{2}(?![0-9A-Fa-f])", pattern[i + 2 :]):
+                return Untranslatable("Tcl \\x takes every hexadecimal digit that follows: only \\x with two is evaluated")
+            translated.append(pattern[i : i + 2])
+            scanned.append(pattern[i : i + 2])
+            i += 2
+            continue
+        if in_class and char == "]":
+            in_class = False
+        elif not in_class and char == "[":
+            in_class = True
+            opening = i + 1 + (pattern[i + 1 : i + 2] == "^")
+            if pattern[opening : opening + 1] == "]":  # a literal "]" first in the class
+                translated.append(pattern[i : opening + 1])
+                scanned.append(pattern[i : opening + 1])
+                i = opening + 1
+                continue
+        translated.append(char)
+        scanned.append(char)
+        i += 1
+    return "".join(translated), "".join(scanned)
 
 
 def _scan(pattern: str) -> str | None:
@@ -133,7 +189,13 @@ def compile_vendor_regex(pattern: str, case_sensitive: bool, dialect: str = "pcr
     """A compiled Python regex equivalent to `pattern` in `dialect`, or why there is none."""
     if dialect not in ("pcre", "tcl-are", "posix-ere"):
         return Untranslatable(f"regex dialect {dialect} is not evaluated")
-    problem = _scan(pattern)
+    scanned = pattern
+    if dialect == "tcl-are":
+        tcl = _translate_tcl(pattern)
+        if isinstance(tcl, Untranslatable):
+            return tcl
+        pattern, scanned = tcl
+    problem = _scan(scanned)
     if problem:
         return Untranslatable(problem)
     flags = 0 if case_sensitive else re.IGNORECASE

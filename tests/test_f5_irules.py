@@ -5,6 +5,7 @@ a missing header reads as "")."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import pytest
@@ -353,12 +354,16 @@ def test_apm_activesync_system_irule_answers_401_without_credentials(policy: Pol
     assert "HTTP_REQUEST" in result.events and result.diagnostics == ()
     for probe in build_probes(policy):
         found = outcome(result.steps, probe)
+        headers = tuple(header for header in probe.request.headers if header[0] != "Authorization")
+        without_credentials = outcome(result.steps, probe.retarget(dataclasses.replace(probe.request, headers=headers)))
         if probe.form is ProbeForm.EWS:  # not ActiveSync: `else return` ends HTTP_REQUEST; what APM's own
             # ACCESS_POLICY_COMPLETED handler then does depends on variables of other events: not evaluated
             assert found.primary is not None and found.primary.verdict is Verdict.ALLOWED
+            assert found.verdict is not Verdict.DENIED and without_credentials.verdict is not Verdict.DENIED
+        else:  # BIG-IP answers 401 to an ActiveSync request without Basic credentials, and every client sends them
+            decided = without_credentials.decided_by
+            assert without_credentials.verdict is Verdict.DENIED and "401" in (decided.action.detail if decided else "")
             assert found.verdict is not Verdict.DENIED
-        else:  # BIG-IP answers 401 to an ActiveSync request without Basic credentials
-            assert found.verdict is Verdict.DENIED and "401" in (found.decided_by.action.detail if found.decided_by else "")
 
 
 @pytest.mark.parametrize("name", ["batfish__f5_bigip_structured_ltm_rule.conf", "f5-corkscrew__f5_corkscrew_test.conf",

@@ -110,7 +110,8 @@ def test_apm_access_profile_adds_its_inactivity_timeout() -> None:
     text = POOL + "apm profile access /Common/eas_access {\n    defaults-from /Common/access\n}\n" + virtual(
         "        /Common/tcp { }\n" + HTTPS + "        /Common/eas_access { }\n")
     session = [t for t in only_listener(text).timers if t.kind is TimerKind.SESSION_IDLE]
-    assert [(t.seconds, t.explicit, t.setting) for t in session] == [(900, False, "inactivity-timeout")]
+    assert [(t.seconds, t.explicit, t.setting) for t in session] == [(None, False, "inactivity-timeout")]
+    assert "default 0" in session[0].source
 
 
 # -- destinations, names, partitions --------------------------------------------------------------

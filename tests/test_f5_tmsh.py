@@ -164,3 +164,53 @@ def test_corpus_files_split_without_parse_errors(path) -> None:
     split = split_stanzas(path.name, path.read_text(errors="replace"))
     assert not [problem for problem in split.problems if problem.code == "EAS001"]
     assert split.stanzas
+
+
+ONE_LINE_STANZAS = """ltm node /Common/mbx01 { address 10.0.10.11 }
+ltm pool /Common/exchange_pool { members { /Common/mbx01:443 { address 10.0.10.11 } } }
+ltm profile tcp /Common/eas-tcp { defaults-from /Common/tcp idle-timeout 3600 }
+ltm pool /Common/web_pool { load-balancing-mode least-connections-member monitor /Common/https members { /Common/web01:443 { address 10.0.20.11 } } }
+ltm virtual /Common/exchange_vs { destination /Common/203.0.113.20:443 ip-protocol tcp pool /Common/exchange_pool profiles { /Common/eas-tcp { } /Common/http { } /Common/clientssl { context clientside } } }
+"""
+
+
+def test_one_line_stanzas_are_read_on_the_fast_path_one_property_per_statement(monkeypatch) -> None:
+    """tmsh accepts a whole object on one line, several properties in a row: each is a statement,
+    as in the saved layout, and the fast path reads them (the exact reader is never called)."""
+    import parsers.f5.tmsh as tmsh
+
+    def exact_reader_called(*args: object) -> int:
+        raise AssertionError("the exact reader ran on one-line stanzas")
+
+    monkeypatch.setattr(tmsh, "_read_span", exact_reader_called)
+    split = split_stanzas("bigip.conf", ONE_LINE_STANZAS)
+    assert [(stanza.name, stanza.line, stanza.end_line) for stanza in split.stanzas] == [
+        ("/Common/mbx01", 1, 1), ("/Common/exchange_pool", 2, 2), ("/Common/eas-tcp", 3, 3), ("/Common/web_pool", 4, 4),
+        ("/Common/exchange_vs", 5, 5)]
+    bodies = [parse_body(stanza, []) for stanza in split.stanzas]
+    assert _shape(bodies[1]) == [(["members"], 2, [(["/Common/mbx01:443"], 2, [(["address", "10.0.10.11"], 2, None)])])]
+    assert [node.words for node in bodies[2]] == [["defaults-from", "/Common/tcp"], ["idle-timeout", "3600"]]
+    assert [node.words for node in bodies[3]] == [["load-balancing-mode", "least-connections-member"],
+                                                  ["monitor", "/Common/https"], ["members"]]
+    assert [node.words for node in bodies[4]] == [["destination", "/Common/203.0.113.20:443"], ["ip-protocol", "tcp"],
+                                                  ["pool", "/Common/exchange_pool"], ["profiles"]]
+    assert [node.words for node in bodies[4][3].block] == [["/Common/eas-tcp"], ["/Common/http"], ["/Common/clientssl"]]
+
+
+def test_one_line_stanzas_make_the_same_device_as_the_saved_layout() -> None:
+    from parsers.f5 import parse
+
+    device = parse("bigip.conf", ONE_LINE_STANZAS)
+    assert not device.diagnostics
+    listener = device.listeners[0]
+    assert listener.l7 and listener.default_pool == "/Common/exchange_pool"
+    assert [(timer.kind.value, timer.seconds, timer.applies_to) for timer in listener.timers] == [
+        ("client-idle", 3600, "ltm profile tcp /Common/eas-tcp"), ("server-idle", 3600, "ltm profile tcp /Common/eas-tcp")]
+    assert [member.address for pool in device.pools for member in pool.members] == ["10.0.10.11", "10.0.20.11"]
+
+
+def test_a_list_block_on_one_line_keeps_every_item() -> None:
+    body = _body("ltm virtual /Common/vs {\n    vlans { /Common/external /Common/internal /Common/dmz /Common/mgmt }\n"
+                 "    rules { r1 r2 r3 r4 }\n}\n")
+    assert body[0].items() == ["/Common/external", "/Common/internal", "/Common/dmz", "/Common/mgmt"]
+    assert body[1].items() == ["r1", "r2", "r3", "r4"]

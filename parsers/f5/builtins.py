@@ -111,12 +111,18 @@ _NAMES = {
 }
 
 # The APM access profile's session inactivity timeout. profile_base.conf writes none for the
-# built-in `access` profile (line 4015), so the type's default applies: 900 seconds, the value
-# the Access Profile properties page shows ("Inactivity Timeout: 900 seconds", BIG-IP APM
-# "Access Policy: Basics", Access profile settings; tmsh reference `apm profile access`,
-# `inactivity-timeout`). F5's portal-access table gives 0 for some versions: see the report.
-ACCESS_INACTIVITY_DEFAULT = "900"
-ACCESS_INACTIVITY_SOURCE = "tmsh reference 'apm profile access': inactivity-timeout default 900 s"
+# built-in `access` profile (line 4015), and BIG-IP saves none for profiles left at the default
+# (the access profiles of the corkscrew test configuration, saved by a 15.1 device, write none),
+# so the type's default applies. F5's written default is 0, "inactivity timeout is inactive": the
+# access profile settings table of the APM Portal Access manuals 12.1 and 13.0 says "Inactivity
+# Timeout | Number of seconds, or 0 | ... By default, the threshold is 0, which specifies that as
+# long as a connection is established, the inactivity timeout is inactive" (techdocs.f5.com/kb/
+# en-us/products/big-ip_apm/manuals/product/apm-portal-access-13-0-0/5.html). No F5 document found
+# gives the 900 seconds often quoted for the GUI, so a profile that sets nothing reads as
+# unbounded by default (EAS103: set it explicitly), not as a 900 s timer.
+ACCESS_INACTIVITY_DEFAULT = "0"
+ACCESS_INACTIVITY_SOURCE = ("F5 APM Portal Access manual 13.0, 'Access profile settings': Inactivity Timeout "
+                            "default 0 (inactive)")
 
 BUILTIN_PROFILES: dict[str, BuiltinProfile] = {
     profile.name: profile for profile in (_timed(*row) for row in _TIMED)

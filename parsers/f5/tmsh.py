@@ -4,16 +4,25 @@ A saved BIG-IP configuration is a sequence of stanzas that start at column 0
 (`ltm virtual /Common/vs {`) and end at their matching brace. Reading happens in two passes so
 that a 90,000-line file costs little:
 
-1. `split_stanzas` walks the lines once and finds where each stanza ends by counting braces,
-   line by line (a quoted string or a backslash makes that line take the slow, exact path).
-   Two counting modes exist because tmsh and Tcl disagree: in ordinary stanzas braces inside
-   `"..."` do not count (tmsh quoting); in stanzas whose body is Tcl (`ltm rule`, `cli script`,
-   ...) quotes are not special and only backslash-escaped braces are skipped, which is how Tcl
-   itself reads a braced word. A stanza whose braces do not balance runs into the next
-   column-0 header; it is cut there (at its last column-0 `}`) and reported, so one broken
-   object never swallows the rest of the file.
+1. `split_stanzas` finds where each stanza ends. BIG-IP saves its configuration in one layout:
+   a stanza starts with a column-0 header (`ltm pool /Common/p {`) and ends with `}` alone at
+   column 0 before the next header. The fast path finds the headers with one compiled regex
+   over the whole text and accepts the chunk between two headers as one stanza when, counted
+   over the whole chunk at once, its first brace closes at its last character (no backslash,
+   `#` or quote spanning lines in it). Anything else (an iRule with escapes or comments, a
+   multi-line quoted string, a stray line, unbalanced braces) goes to the exact reader, which
+   walks the lines and counts braces. Two counting modes exist because tmsh and Tcl disagree:
+   in ordinary stanzas braces inside `"..."` do not count (tmsh quoting); in stanzas whose body
+   is Tcl (`ltm rule`, `cli script`, ...) quotes are not special and only backslash-escaped
+   braces are skipped, which is how Tcl itself reads a braced word. A stanza whose braces do
+   not balance runs into the next column-0 header; it is cut there (at its last column-0 `}`)
+   and reported, so one broken object never swallows the rest of the file.
 2. `parse_body` turns the body of a stanza the parser models into `Node`s (words plus an
    optional block), only when asked: stanzas of types easlint never reads are skipped unparsed.
+   It reads line by line (a statement ends at a line end or after its block), tokenizing only
+   lines that hold a quote, `#` or backslash; a quoted string spanning lines sends the stanza to
+   the exact tokenizer, one regex over the whole body. Both give the same nodes
+   (tests/test_f5_tmsh_fastpath.py checks it on generated text).
 
 Both passes are linear in the size of the text: every line is looked at a bounded number of
 times, and the one regex that reads quoted strings consumes the rest of the stanza when a quote
@@ -36,8 +45,17 @@ TCL_STANZAS = frozenset({
     ("ltm", "rule"), ("gtm", "rule"), ("cli", "script"), ("pem", "irule"), ("sys", "icall"),
     ("sys", "application"), ("ilx", "plugin"), ("ltm", "rule-profiler"),
 })
-_HEADER = re.compile(r"^([a-z][a-z0-9-]*)\s+\S[^\n]*\{\s*\}?\s*$")
+# A header that may open a stanza: `ltm pool /Common/p {`, `... { }`, or a one-line stanza
+# `ltm node /Common/n { address 10.0.0.1 }`.
+_HEADER = re.compile(r"^([a-z][a-z0-9-]*)\s+\S[^\n]*\{(?:[^\n]*\})?\s*$")
+# Where a stanza may start: a line whose first word is a module and that holds a `{`. Searched
+# as "a newline, then the module" (MULTILINE `^` would be tried at every character).
+_MODULE_WORDS = "(?:" + "|".join(re.escape(module) for module in sorted(MODULES, key=len, reverse=True)) + r")(?=[^\S\n])[^\n]*\{"
+_FIRST_MODULE_LINE = re.compile(_MODULE_WORDS)
+_NEXT_MODULE_LINE = re.compile("\n" + _MODULE_WORDS)
 _ONE_LINE_QUOTED = re.compile(r'"[^"\n]*"')
+_NOT_BRACE = re.compile(r"[^{}]+")
+_KEEP_BRACES = {code: None for code in range(128) if chr(code) not in "{}"}  # str.translate: ASCII non-braces go
 _QUOTE_OR_BRACE = re.compile(r'\\.|["{}]', re.DOTALL)
 _TCL_BRACE = re.compile(r"\\.|[{}]", re.DOTALL)
 _TOKEN = re.compile(
@@ -55,8 +73,8 @@ class Node:
     """One statement of a stanza body: its words, and the block that follows them, if any.
 
     `words` are unquoted (`"GET / HTTP/1.1\\r\\n"` keeps its escapes as tmsh stores them);
-    `quoted` says which of them were written in quotes. A list block (`vlans { a b }`) holds
-    statements whose words are the items."""
+    `quoted` says which of them were written in quotes, and is empty when none was. A list block
+    (`vlans { a b }`) holds statements whose words are the items."""
 
     words: list[str]
     line: int
@@ -75,13 +93,14 @@ class Node:
 
 @dataclass(slots=True)
 class Stanza:
-    """A top-level object: `header` words (`ltm`, `virtual`, `/Common/vs`), its lines and text."""
+    """A top-level object: `header` words (`ltm`, `virtual`, `/Common/vs`) and its text, from
+    the header to the closing brace (its last line ends with that brace)."""
 
     header: list[str]
     file: str
     line: int
     end_line: int
-    lines: list[str]  # the stanza's lines, first to last
+    text: str
     tcl: bool = False
 
     @property
@@ -93,21 +112,27 @@ class Stanza:
     def name(self) -> str:
         return self.header[-1] if self.header else ""
 
+    @property
+    def lines(self) -> list[str]:
+        return self.text.split("\n")
+
     def body_text(self) -> tuple[str, int]:
         """The text between the stanza's outer braces, and the line its first character is on."""
-        first = self.lines[0]
-        open_at = first.find("{")
-        rest = first[open_at + 1 :]
-        if len(self.lines) == 1:
+        text = self.text
+        open_at = text.find("{")
+        first_end = text.find("\n")
+        if first_end < 0:
+            rest = text[open_at + 1 :]
             close_at = rest.rfind("}")
             return (rest[:close_at] if close_at >= 0 else rest), self.line
-        last = self.lines[-1]
+        last_start = text.rfind("\n") + 1
+        last = text[last_start:]
         close_at = last.rfind("}")
-        tail = last[:close_at] if close_at >= 0 else last
-        middle = self.lines[1:-1]
-        if rest.strip():
-            return "\n".join([rest, *middle, tail]), self.line
-        return "\n".join([*middle, tail]), self.line + 1
+        after_first = text[first_end + 1 : last_start] + (last[:close_at] if close_at >= 0 else last)
+        head = text[open_at + 1 : first_end]
+        if head.strip():
+            return head + "\n" + after_first, self.line
+        return after_first, self.line + 1
 
 
 @dataclass(slots=True)
@@ -162,49 +187,75 @@ def _line_delta(line: str, tcl: bool, in_quote: bool) -> tuple[int, bool]:
     return _count(line, tcl, in_quote)
 
 
-def _module_line(line: str) -> bool:
-    """A column-0 line whose first word is a tmsh module: where a stanza may start."""
-    if not line or line[0] in " \t#}\r":
-        return False
-    first = line.split(None, 1)[0]
-    return first in MODULES and "{" in line
-
-
 def split_stanzas(file: str, text: str) -> SplitResult:
-    """The top-level stanzas of a tmsh file, each with its lines, in file order.
+    """The top-level stanzas of a tmsh file, each with its text, in file order.
 
-    Fast path: the lines between two column-0 module headers are one stanza when their braces
-    balance (counted over the whole chunk at once) and the chunk ends with `}`; anything else
-    (quotes, backslashes, stray lines, unbalanced braces) is read line by line."""
+    Each chunk from one module header to the next is tried on the fast path; when it is refused,
+    the exact reader takes over at that line and goes as far as its stanza really goes (further
+    than the chunk when a quoted string runs on), and the fast path resumes at the next header."""
     result = SplitResult()
-    lines = text.split("\n")
-    starts = [index for index, line in enumerate(lines) if _module_line(line)]
-    starts.append(len(lines))
-    if starts[0] > 0:
-        _read_span(file, lines, 0, starts[0], result)
+    starts = [match.start() + 1 for match in _NEXT_MODULE_LINE.finditer(text)]
+    if _FIRST_MODULE_LINE.match(text):
+        starts.insert(0, 0)
+    starts.append(len(text))
+    lines: list[str] | None = None  # the file's lines, split only when the exact reader needs them
+    line_index = text.count("\n", 0, starts[0])  # of the current chunk's first line
+    resume = 0  # the first line not read yet
     for position in range(len(starts) - 1):
         start, stop = starts[position], starts[position + 1]
-        last = stop - 1
-        while last > start and (not lines[last].strip() or lines[last].lstrip().startswith("#")):
-            last -= 1
-        chunk = "\n".join(lines[start : last + 1])
-        header = _header_words(lines[start].rstrip("\r"))
-        tcl = header is not None and tuple(header[:2]) in TCL_STANZAS
-        if tcl:
-            chunk = chunk.replace('"', "")  # Tcl counts braces inside quotes too
-        elif '"' in chunk and "\\" not in chunk:  # with backslashes, the exact reader (linear) decides
-            chunk = _ONE_LINE_QUOTED.sub("", chunk)  # tmsh: quoted strings that close on their line
-        if (header is not None and '"' not in chunk and "\\" not in chunk and "#" not in chunk
-                and lines[last].rstrip("\r").endswith("}") and chunk.count("{") == chunk.count("}")):
-            stanza_lines = [line.rstrip("\r") for line in lines[start : last + 1]] if "\r" in chunk else lines[start : last + 1]
-            result.stanzas.append(Stanza(header, file, start + 1, last + 1, stanza_lines, tcl))
-        else:
-            _read_span(file, lines, start, stop, result)
+        next_index = line_index + text.count("\n", start, stop)
+        if line_index > resume:  # lines before this header: a preamble, stray lines, other stanzas
+            lines = lines if lines is not None else text.split("\n")
+            resume = _read_span(file, lines, resume, line_index, result)
+        if line_index >= resume:  # not read yet by the exact reader running on
+            stanza = _standard_stanza(file, text[start:stop], line_index + 1)
+            if stanza is not None:
+                result.stanzas.append(stanza)
+                resume = max(next_index, stanza.end_line)  # what follows it in the chunk is blank
+            else:
+                lines = lines if lines is not None else text.split("\n")
+                resume = _read_span(file, lines, line_index, next_index, result)
+        line_index = next_index
+    if lines is not None or len(starts) == 1:
+        lines = lines if lines is not None else text.split("\n")
+        _read_span(file, lines, resume, len(lines), result)
     return result
 
 
-def _read_span(file: str, lines: list[str], index: int, count: int, result: SplitResult) -> None:
-    """The exact reader, line by line, over lines[index:count]."""
+def _standard_stanza(file: str, chunk: str, line: int) -> Stanza | None:
+    """The fast path: the text between two headers as one stanza, when it is in the layout
+    BIG-IP writes (its first brace closes at its last character, nothing after it but blank
+    lines, no backslash, `#` or quote spanning lines); None sends the chunk to the exact reader."""
+    body = chunk.rstrip()
+    if not body.endswith("}") or "\\" in body or "#" in body:
+        return None
+    if "\r" in body:
+        body = "\n".join(part.rstrip("\r") for part in body.split("\n"))
+    first_end = body.find("\n")
+    header = _header_words(body if first_end < 0 else body[:first_end])
+    if header is None:
+        return None
+    tcl = tuple(header[:2]) in TCL_STANZAS
+    counted = body.replace('"', "") if tcl else _ONE_LINE_QUOTED.sub("", body) if '"' in body else body
+    if '"' in counted:
+        return None
+    opening = counted.count("{")
+    if opening == 1 and counted.count("}") == 1:  # `ltm node n {`, `address a`, `}`: nothing to pair up
+        return Stanza(header, file, line, line + body.count("\n"), body, tcl)
+    braces = counted.translate(_KEEP_BRACES)
+    if not braces.isascii():
+        braces = _NOT_BRACE.sub("", braces)
+    inner = braces[1:-1]  # the first brace is the header's, the last the stanza's end
+    while "{}" in inner:
+        inner = inner.replace("{}", "")
+    if inner or braces[:1] != "{":
+        return None
+    return Stanza(header, file, line, line + body.count("\n"), body, tcl)
+
+
+def _read_span(file: str, lines: list[str], index: int, count: int, result: SplitResult) -> int:
+    """The exact reader, line by line, over lines[index:count] and as far past `count` as the last
+    stanza it starts there goes; returns the index of the first line it did not read."""
     stray_start: int | None = None
     while index < count:
         line = lines[index].rstrip("\r")
@@ -224,6 +275,7 @@ def _read_span(file: str, lines: list[str], index: int, count: int, result: Spli
         index = _read_stanza(file, lines, index, header_words, result)
     if stray_start is not None:
         _report_stray(result, lines, stray_start, count)
+    return index
 
 
 def _header_words(line: str) -> list[str] | None:
@@ -271,8 +323,12 @@ def _read_stanza(file: str, lines: list[str], start: int, header: list[str], res
         result.problems.append(Problem("EAS001", f"unbalanced '}}' in {' '.join(header)}", index + 1,
                                        lines[index].strip(), " ".join(header)))
     end = index
-    result.stanzas.append(Stanza(header, file, start + 1, end + 1, [line.rstrip("\r") for line in lines[start : end + 1]], tcl))
+    result.stanzas.append(_exact_stanza(header, file, lines, start, end, tcl))
     return end + 1
+
+
+def _exact_stanza(header: list[str], file: str, lines: list[str], start: int, end: int, tcl: bool) -> Stanza:
+    return Stanza(header, file, start + 1, end + 1, "\n".join(line.rstrip("\r") for line in lines[start : end + 1]), tcl)
 
 
 def _last_closing_line(lines: list[str], start: int, stop: int) -> int | None:
@@ -295,7 +351,7 @@ def _runaway(file: str, lines: list[str], start: int, header_index: int, header:
     ))
     if end is None:
         return header_index
-    result.stanzas.append(Stanza(header, file, start + 1, end + 1, [line.rstrip("\r") for line in lines[start : end + 1]], tcl))
+    result.stanzas.append(_exact_stanza(header, file, lines, start, end, tcl))
     return end + 1
 
 
@@ -307,118 +363,186 @@ def _unterminated(file: str, lines: list[str], start: int, header: list[str], tc
     result.problems.append(Problem("EAS001", f"{what} is not complete: {reason} before the end of the file",
                                    start + 1, lines[start].strip(), what))
     if end is not None and not in_quote:
-        result.stanzas.append(Stanza(header, file, start + 1, end + 1, [line.rstrip("\r") for line in lines[start : end + 1]], tcl))
+        result.stanzas.append(_exact_stanza(header, file, lines, start, end, tcl))
     return len(lines)
 
 
 # -- bodies ----------------------------------------------------------------------------------------
 
 
-_SPECIAL = re.compile(r'["#\\]')
-
-
 def parse_body(stanza: Stanza, problems: list[Problem]) -> list[Node]:
-    """The statements of a stanza's body. A statement ends at a line end or after its block.
+    """The statements of a stanza's body. A statement ends at a line end or after its block."""
+    text, first_line = stanza.body_text()
+    found: list[Problem] = []
+    body = _layout_body(text, first_line, " ".join(stanza.header), found)
+    if body is None:
+        found = []
+        body = _tokenized_body(text, first_line, " ".join(stanza.header), found)
+    problems.extend(found)
+    if first_line == stanza.line or _INLINE_BLOCK.search(text):
+        body = _one_line_properties(body, stanza.line)
+    return body
 
-    Saved configurations put one statement per line (`key value`, `name {`, `}`), so lines
-    are split with `str.split` and only a line holding a quote, `#` or backslash goes through
-    the tokenizer; a quoted string spanning lines sends the whole stanza there."""
-    lines = stanza.lines
-    if len(lines) < 2 or not lines[0].rstrip().endswith("{") or lines[-1].strip() != "}" or lines[0].count("{") != 1:
-        return _tokenized_body(stanza, problems)
-    what = ""
-    root: list[Node] = []
-    blocks: list[list[Node]] = [root]
-    owners: list[Node] = []
-    number = stanza.line
-    for raw in lines[1:-1]:
+
+# A `{` with a statement after it on the same line: one-line syntax (`ltm node n { address a }`).
+_INLINE_BLOCK = re.compile(r"\{[ \t]*[^\s}]")
+_PROPERTY = re.compile(r"[a-z][a-z0-9-]*\Z")
+_NOT_PAIRS = frozenset({"and", "of", "min"})  # monitor rules: `/Common/a and /Common/b`, `min 1 of { ... }`
+
+
+def _one_line_properties(nodes: list[Node], open_line: int) -> list[Node]:
+    """Several properties written on the line of the brace that opens their block, as tmsh
+    accepts them (`ltm profile tcp /Common/x { defaults-from /Common/tcp idle-timeout 3600 }`,
+    `ltm pool /Common/p { monitor /Common/http members { ... } }`), as one statement each, the way
+    the saved layout writes them one per line. The last word before a block owns it; the words
+    before it, or of a statement without a block, pair up as `key value` when they are an even
+    number and every key looks like a property name, and stay one statement otherwise."""
+    result: list[Node] = []
+    for node in nodes:
+        if node.block is not None:
+            node.block = _one_line_properties(node.block, node.line)
+        words, flags = node.words, node.quoted or (False,) * len(node.words)
+        leading = words[:-1] if node.block is not None else words
+        if node.line != open_line or not leading or node.block is None and len(leading) < 4:
+            result.append(node)
+            continue
+        if (len(leading) % 2 or _NOT_PAIRS.intersection(leading)
+                or not all(_PROPERTY.match(leading[index]) and not flags[index] for index in range(0, len(leading), 2))):
+            result.append(Node(leading, node.line, None, 0, _flags(list(flags[: len(leading)]))))
+        else:
+            for index in range(0, len(leading), 2):
+                result.append(Node(leading[index : index + 2], node.line, None, 0, _flags(list(flags[index : index + 2]))))
+        if node.block is not None:
+            result.append(Node(words[-1:], node.line, node.block, node.end_line, _flags(list(flags[-1:]))))
+    return result
+
+
+class _Blocks:
+    """The open blocks of a body being read: statements go into the innermost one."""
+
+    __slots__ = ("root", "blocks", "owners", "what", "problems")
+
+    def __init__(self, what: str, problems: list[Problem]) -> None:
+        self.root: list[Node] = []
+        self.blocks: list[list[Node]] = [self.root]
+        self.owners: list[Node] = []
+        self.what = what
+        self.problems = problems
+
+    def open(self, node: Node) -> None:
+        node.block = []
+        self.blocks.append(node.block)
+        self.owners.append(node)
+
+    def close(self, line: int) -> None:
+        if self.owners:
+            self.owners.pop().end_line = line
+            self.blocks.pop()
+        else:
+            self.problems.append(Problem("EAS001", f"unbalanced '}}' in {self.what}", line, "}", self.what))
+
+    def finish(self) -> list[Node]:
+        if self.owners:
+            self.problems.append(Problem("EAS001", f"a block in {self.what} is not closed", self.owners[-1].line, "{", self.what))
+        return self.root
+
+
+def _flags(quoted: list[bool]) -> tuple[bool, ...]:
+    return tuple(quoted) if True in quoted else ()
+
+
+def _layout_body(text: str, line: int, what: str, problems: list[Problem]) -> list[Node] | None:
+    """The fast reader: line by line, the shapes BIG-IP writes (`key value`, `name {`, `name { }`,
+    `}`) without a tokenizer, other lines through it one at a time. None when a quoted string
+    spans lines: only the exact tokenizer reads those."""
+    blocks = _Blocks(what, problems)
+    number = line - 1
+    for raw in text.split("\n"):
         number += 1
-        text = raw.strip()
-        if not text:
+        statement = raw.strip()
+        if not statement:
             continue
-        if _SPECIAL.search(text):
-            if text[0] == "#":
-                continue
-            tokens = [(match.lastgroup, match.group()) for match in _TOKEN.finditer(text)]
+        if "#" in statement or "\\" in statement:
+            tokens = [(match.lastgroup, match.group()) for match in _TOKEN.finditer(raw)]
             if any(kind == "open" for kind, _ in tokens):
-                return _tokenized_body(stanza, problems)
-        elif "{" not in text and "}" not in text:
-            blocks[-1].append(Node(text.split(), number))
+                return None
+        elif '"' in statement:
+            opening = statement.find('"')
+            if statement[-1] == '"' and statement.count('"') == 2 and "{" not in statement and "}" not in statement:
+                words = statement[:opening].split()  # `description "web application"`: words, then one quoted value
+                flags = (False,) * len(words) + (True,)
+                words.append(statement[opening + 1 : -1])
+                blocks.blocks[-1].append(Node(words, number, None, 0, flags))
+                continue
+            tokens = [(match.lastgroup, match.group()) for match in _TOKEN.finditer(raw)]
+            if any(kind == "open" for kind, _ in tokens):
+                return None
+        elif "{" not in statement and "}" not in statement:
+            blocks.blocks[-1].append(Node(statement.split(), number))
             continue
-        elif text == "}":
-            if owners:
-                owners.pop().end_line = number
-                blocks.pop()
-            else:
-                what = what or " ".join(stanza.header)
-                problems.append(Problem("EAS001", f"unbalanced '}}' in {what}", number, "}", what))
+        elif statement == "}":
+            blocks.close(number)
             continue
-        elif text[-1] == "{" and text.count("{") == 1 and "}" not in text:
-            node = Node(text[:-1].split(), number, [])
-            blocks[-1].append(node)
-            blocks.append(node.block)  # type: ignore[arg-type]
-            owners.append(node)
+        elif statement[-1] == "{" and statement.count("{") == 1 and "}" not in statement:
+            node = Node(statement[:-1].split(), number)
+            blocks.blocks[-1].append(node)
+            blocks.open(node)
+            continue
+        elif statement.endswith("{ }") and statement.count("{") == 1 and statement.count("}") == 1:
+            blocks.blocks[-1].append(Node(statement[:-3].split(), number, [], number))  # `/Common/http { }`
             continue
         else:
             tokens = [("brace" if word in "{}" else "word", word)
-                      for word in text.replace("{", " { ").replace("}", " } ").split()]
-        current: Node | None = None
-        quoted: list[bool] = []
-        for kind, token in tokens:
-            if kind == "comment":
-                break
-            if kind == "brace":
-                if current is not None:
-                    current.quoted = tuple(quoted)
-                if token == "{":
-                    node = current if current is not None else Node([], number)
-                    if current is None:
-                        blocks[-1].append(node)
-                    node.block = []
-                    blocks.append(node.block)
-                    owners.append(node)
-                elif owners:
-                    owners.pop().end_line = number
-                    blocks.pop()
-                else:
-                    what = what or " ".join(stanza.header)
-                    problems.append(Problem("EAS001", f"unbalanced '}}' in {what}", number, "}", what))
-                current, quoted = None, []
-                continue
-            if current is None:
-                current = Node([], number)
-                blocks[-1].append(current)
-                quoted = []
-            if kind == "quoted":
-                current.words.append(token[1:-1])
-                quoted.append(True)
-            else:
-                current.words.append(token)
-                quoted.append(False)
-        if current is not None:
-            current.quoted = tuple(quoted)
-    if owners:
-        what = " ".join(stanza.header)
-        problems.append(Problem("EAS001", f"a block in {what} is not closed", owners[-1].line, "{", what))
-    return root
+                      for word in statement.replace("{", " { ").replace("}", " } ").split()]
+        _line_tokens(tokens, number, blocks)
+    return blocks.finish()
 
 
-def _tokenized_body(stanza: Stanza, problems: list[Problem]) -> list[Node]:
-    """The exact reader of a stanza body: every token through one regex, quotes over lines."""
-    text, first_line = stanza.body_text()
-    what = " ".join(stanza.header)
-    root: list[Node] = []
-    stack: list[tuple[list[Node], Node | None]] = [(root, None)]
+def _line_tokens(tokens: list[tuple[str | None, str]], number: int, blocks: _Blocks) -> None:
+    """The statements of one line given as tokens (kind, text): words, braces, a comment."""
     current: Node | None = None
     quoted: list[bool] = []
-    line = first_line
+    for kind, token in tokens:
+        if kind == "comment":
+            break
+        if kind == "brace":
+            if token == "{":
+                node = current if current is not None else Node([], number)
+                if current is None:
+                    blocks.blocks[-1].append(node)
+                node.quoted = _flags(quoted)
+                blocks.open(node)
+            else:
+                if current is not None:
+                    current.quoted = _flags(quoted)
+                blocks.close(number)
+            current, quoted = None, []
+            continue
+        if current is None:
+            current = Node([], number)
+            blocks.blocks[-1].append(current)
+        if kind == "quoted":
+            current.words.append(token[1:-1])
+            quoted.append(True)
+        else:
+            current.words.append(token)
+            quoted.append(False)
+    if current is not None:
+        current.quoted = _flags(quoted)
+
+
+def _tokenized_body(text: str, line: int, what: str, problems: list[Problem]) -> list[Node]:
+    """The exact reader of a stanza body: every token through one regex, quotes over lines."""
+    blocks = _Blocks(what, problems)
+    current: Node | None = None
+    quoted: list[bool] = []
     for match in _TOKEN.finditer(text):
         kind = match.lastgroup
         token = match.group()
         if kind == "newline":
             line += 1
             if current is not None:
-                current.quoted = tuple(quoted)
+                current.quoted = _flags(quoted)
                 current = None
             continue
         if kind == "comment":
@@ -428,19 +552,14 @@ def _tokenized_body(stanza: Stanza, problems: list[Problem]) -> list[Node]:
                 node = current
                 if node is None:
                     node = Node([], line)
-                    stack[-1][0].append(node)
+                    blocks.blocks[-1].append(node)
                     quoted = []
-                node.quoted = tuple(quoted)
-                node.block = []
-                stack.append((node.block, node))
-            elif len(stack) == 1:
-                problems.append(Problem("EAS001", f"unbalanced '}}' in {what}", line, "}", what))
+                node.quoted = _flags(quoted)
+                blocks.open(node)
             else:
                 if current is not None:
-                    current.quoted = tuple(quoted)
-                _, owner = stack.pop()
-                if owner is not None:
-                    owner.end_line = line
+                    current.quoted = _flags(quoted)
+                blocks.close(line)
             current, quoted = None, []
             continue
         if kind == "open":
@@ -448,7 +567,7 @@ def _tokenized_body(stanza: Stanza, problems: list[Problem]) -> list[Node]:
             break
         if current is None:
             current = Node([], line)
-            stack[-1][0].append(current)
+            blocks.blocks[-1].append(current)
             quoted = []
         if kind == "quoted":
             current.words.append(token[1:-1])
@@ -458,8 +577,5 @@ def _tokenized_body(stanza: Stanza, problems: list[Problem]) -> list[Node]:
             current.words.append(token)
             quoted.append(False)
     if current is not None:
-        current.quoted = tuple(quoted)
-    if len(stack) > 1:
-        owner = stack[-1][1]
-        problems.append(Problem("EAS001", f"a block in {what} is not closed", owner.line if owner else stanza.line, "{", what))
-    return root
+        current.quoted = _flags(quoted)
+    return blocks.finish()

@@ -26,7 +26,6 @@ import re
 from collections.abc import Mapping
 
 from linter.model import ActionKind, Bind, Listener, Location, Member, Pool, Step, Timer, TimerKind
-from parsers.f5.irules import combine_irules
 from parsers.f5.objects import Config, Entry, partition_of, resolve
 from parsers.f5.policies import policy_steps
 from parsers.f5.profiles import Attached, ProfileError, access_timer, idle_timer, profile_type
@@ -269,6 +268,12 @@ class VirtualBuilder:
                             "(BIG-IP refuses it: the event requires an HTTP or FastHTTP profile)", virtual.location(node.line), virtual, item)
             results.append(result)
             owners.update({id(step): path for step in result.steps})
+        if not results:
+            return steps
+        # The iRule translator (and pyparsing under it) is imported only for a device that has
+        # iRules to translate: most virtuals of a large device have none.
+        from parsers.f5.irules import combine_irules
+
         # Refusals of every iRule come before any pool choice: on BIG-IP a later iRule's reject
         # still refuses a request an earlier one sent to a pool (parsers.f5.irules.combine_irules).
         for step in combine_irules(results):
