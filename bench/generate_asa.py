@@ -15,7 +15,9 @@ EXCHANGE_EVERY is an Exchange server, each with its own class in the global poli
     dcd           class idle 0:20:00 with dead connection detection -
 
 `timeout conn 1:05:00` is explicit, so nothing else is reported on timers; the outside listener
-gives one EAS207 (a firewall alone cannot refuse apps by User-Agent). Deterministic (seeded).
+gives one EAS207 on its `access-group` line (a firewall alone cannot refuse apps by User-Agent).
+Deterministic (seeded). `--manifest FILE` writes the planted publications and every expected
+finding as (rule id, line); `--time` lints the result in-process and prints the phase times.
 
     python3 bench/generate_asa.py --publications 2800 -o bench/out/asa-edge.cfg --time [--ciscoconfparse2 DIR]
 
@@ -33,7 +35,9 @@ import sys
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/ is not a package
+import _common  # noqa: E402
+
 DEFAULT_PUBLICATIONS = 2800
 DEFAULT_SEED = 1
 EXCHANGE_EVERY = 25
@@ -115,7 +119,8 @@ class-map inspection_default
 """
 
 
-def generate(publications: int, seed: int) -> tuple[str, list[dict[str, object]]]:
+def generate(publications: int = DEFAULT_PUBLICATIONS, seed: int = DEFAULT_SEED) -> tuple[str, dict[str, object]]:
+    """The configuration text and its manifest (planted Exchange publications, expected findings)."""
     rng = random.Random(seed)
     objects: list[str] = []
     acl: list[str] = []
@@ -167,33 +172,16 @@ def generate(publications: int, seed: int) -> tuple[str, list[dict[str, object]]
                       *policy, "!", "service-policy global_policy global", "Cryptochecksum:0123456789abcdef0123456789abcdef",
                       ": end"]) + "\n"
     lines = text.splitlines()
-    manifest = []
+    line_of = {value: number for number, value in enumerate(lines, 1) if value.startswith((" class ", "access-group "))}
+    exchange = []
+    expected = [{"rule_id": "EAS207", "line": line_of["access-group outside_in in interface outside"]}]
     for name, kind, rules in planted:
-        line = next(number for number, value in enumerate(lines, 1) if value == f" class {name}-CLASS") + 1
-        manifest.append({"object": name, "kind": kind, "rules": list(rules), "line": line})
+        idle_line = line_of[f" class {name}-CLASS"] + 1  # `set connection timeout idle`: where the timer is
+        exchange.append({"object": name, "kind": kind, "expected": list(rules), "line": idle_line})
+        expected += [{"rule_id": rule, "line": idle_line} for rule in rules]
+    manifest = {"generator": "bench/generate_asa.py", "publications": publications, "seed": seed, "lines": len(lines),
+                "exchange": exchange, "expected_findings": expected}
     return text, manifest
-
-
-def time_easlint(path: Path) -> dict[str, float | int]:
-    sys.path.insert(0, str(REPO))
-    from linter.analysis import analyze
-    from linter.policy import load_builtin
-    from parsers.asa import parse
-    from parsers.asa.fixes import AsaFixer
-    from policies import RULES
-    from policies.base import RuleContext
-
-    text = path.read_text(encoding="utf-8")
-    start = time.perf_counter()
-    device = parse(path.name, text)
-    parsed = time.perf_counter()
-    context = RuleContext(analyze(device, load_builtin()), AsaFixer())
-    findings = [finding for rule in RULES if rule.applies_to("asa") for finding in rule.check(context)]
-    done = time.perf_counter()
-    counts: dict[str, int] = {}
-    for finding in findings:
-        counts[finding.rule_id] = counts.get(finding.rule_id, 0) + 1
-    return {"parse_s": round(parsed - start, 3), "lint_s": round(done - start, 3), "findings": counts}  # type: ignore[dict-item]
 
 
 def time_ciscoconfparse2(path: Path, directory: str) -> dict[str, float | int]:
@@ -210,23 +198,22 @@ def time_ciscoconfparse2(path: Path, directory: str) -> dict[str, float | int]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--publications", type=int, default=DEFAULT_PUBLICATIONS)
-    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
-    parser.add_argument("-o", "--output", type=Path, required=True)
-    parser.add_argument("--manifest", type=Path, help="write the planted Exchange publications and expected findings")
+    parser.add_argument("--publications", type=int, default=DEFAULT_PUBLICATIONS,
+                        help=f"published servers (default {DEFAULT_PUBLICATIONS}: about 30,000 lines)")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
+    parser.add_argument("-o", "--output", required=True, help="output file")
+    parser.add_argument("--manifest", help="also write the planted Exchange publications and expected findings as JSON")
     parser.add_argument("--time", action="store_true", help="lint the result in-process and print the times")
     parser.add_argument("--ciscoconfparse2", metavar="DIR", help="time ciscoconfparse2 (installed in DIR) on the same file")
     args = parser.parse_args(argv)
     text, manifest = generate(args.publications, args.seed)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(text, encoding="utf-8")
-    report: dict[str, object] = {"file": str(args.output), "lines": text.count("\n"), "planted": len(manifest)}
-    if args.manifest:
-        args.manifest.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    _common.write_outputs(text, args.output, manifest, args.manifest)
+    report: dict[str, object] = {"file": args.output, "lines": manifest["lines"], "planted": len(manifest["exchange"]),
+                                 "expected_findings": len(manifest["expected_findings"])}
     if args.time:
-        report["easlint"] = time_easlint(args.output)
+        report["easlint"] = _common.time_lint(args.output, text, "asa")
     if args.ciscoconfparse2:
-        report["ciscoconfparse2"] = time_ciscoconfparse2(args.output, args.ciscoconfparse2)
+        report["ciscoconfparse2"] = time_ciscoconfparse2(Path(args.output), args.ciscoconfparse2)
     print(json.dumps(report, indent=2))
     return 0
 

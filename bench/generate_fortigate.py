@@ -14,10 +14,10 @@ of the VIPs publish Exchange; some of them carry the problems easlint reports:
     short-service-ttl  custom service with session-ttl 300 (beats the policy)  EAS101 on the service
     implicit-default   no session-ttl anywhere: FortiOS default 3600           EAS103 on the policy
 
-Every Exchange policy also gives EAS207 (a firewall alone cannot refuse apps by User-Agent).
-The generator is deterministic (one seeded `random.Random`). `--manifest FILE` writes the
-planted Exchange policies and their expected findings; `--time` lints the result in-process
-and prints the parse and lint times.
+The Internet-facing interface gives one EAS207 on its `edit "wan1"` line (a firewall alone
+cannot refuse apps by User-Agent). The generator is deterministic (one seeded `random.Random`).
+`--manifest FILE` writes the planted Exchange policies and every expected finding as (rule id,
+line); `--time` lints the result in-process and prints the phase times.
 
     python3 bench/generate_fortigate.py --policies 1300 --seed 1 -o bench/out/fortigate-edge.conf --time
 """
@@ -28,10 +28,11 @@ import argparse
 import json
 import random
 import sys
-import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/ is not a package
+import _common  # noqa: E402
+
 DEFAULT_POLICIES = 1300
 DEFAULT_SEED = 1
 EXCHANGE_EVERY = 20  # one inbound publication in 20 is an Exchange server
@@ -84,21 +85,27 @@ def _factory_blocks(out: _Writer, rng: random.Random) -> None:
     out.add("end")
 
 
-def _global(out: _Writer) -> None:
+def _global(out: _Writer) -> int:
+    """The global settings and interfaces; the line of the Internet-facing `edit "wan1"`."""
     out.add("config global", "config system global", '    set hostname "fw-edge-bench"', "    set vdom-mode multi-vdom", "end",
             "config system interface")
+    wan = 0
     for name, vdom, address in (("wan1", "EDGE", "198.51.100.2 255.255.255.0"), ("dmz", "EDGE", "10.30.0.1 255.255.0.0"),
                                 ("internal1", "CORP", "10.20.0.1 255.255.0.0"), ("internal2", "CORP", "10.21.0.1 255.255.0.0"),
                                 ("vpn-link", "CORP", "10.40.0.1 255.255.255.0")):
-        out.add(f'    edit "{name}"', f'        set vdom "{vdom}"', f"        set ip {address}", "        set allowaccess ping",
-                "        set type physical", "    next")
+        first = out.add(f'    edit "{name}"', f'        set vdom "{vdom}"', f"        set ip {address}",
+                        "        set allowaccess ping", "        set type physical", "    next")
+        if name == "wan1":
+            wan = first
     out.add("end", "end")
+    return wan
 
 
 class _Vdom:
     def __init__(self, out: _Writer, rng: random.Random, name: str, policies: int) -> None:
         self.out, self.rng, self.name, self.policies = out, rng, name, policies
         self.exchange: list[dict[str, object]] = []
+        self.service_ttl_lines: dict[str, int] = {}  # custom service: its `set session-ttl` line
 
     def write(self) -> None:
         out = self.out
@@ -151,6 +158,7 @@ class _Vdom:
         count = max(10, self.policies // 4)
         vips: list[tuple[str, str, str | None]] = []
         service_lines: list[str] = []
+        ttl_offsets: dict[str, int] = {}
         out.add("config firewall vip")
         for index in range(count):
             exchange = index % EXCHANGE_EVERY == EXCHANGE_EVERY - 1
@@ -162,12 +170,14 @@ class _Vdom:
             service = None
             if kind == "short-service-ttl":
                 service = f"EXCH-HTTPS-{index:04d}"
+                ttl_offsets[service] = len(service_lines) + 3
                 service_lines += [f'    edit "{service}"', '        set category "Web Access"', "        set tcp-portrange 443",
                                   "        set session-ttl 300", "    next"]
             vips.append((name, kind, service))
         out.add("end")
         if service_lines:
-            out.add("config firewall service custom", *service_lines, "end")
+            first = out.add("config firewall service custom", *service_lines, "end")
+            self.service_ttl_lines = {service: first + 1 + offset for service, offset in ttl_offsets.items()}
         return vips
 
     def _policies(self, servers: list[str], services: list[str], vips: list[tuple[str, str, str | None]]) -> None:
@@ -216,47 +226,30 @@ class _Vdom:
             self.out.add("        set session-ttl 600")  # a web server: short TTL, not ActiveSync
         self.out.add("        set logtraffic all", "    next")
         if exchange:
-            expected = dict(KINDS)[kind]
+            # Where each finding belongs: the short TTL that wins, or the policy that sets none.
+            where = self.service_ttl_lines[service] if service else ttl_line or first
             self.exchange.append({"policy": policy_id, "name": title, "vip": name, "kind": kind, "line": first,
-                                  "ttl_line": ttl_line, "service": service, "expected": list(expected)})
+                                  "ttl_line": ttl_line, "service": service, "expected": list(dict(KINDS)[kind]),
+                                  "finding_line": where})
 
 
-def generate(policies: int, seed: int) -> tuple[str, dict[str, object]]:
+def generate(policies: int = DEFAULT_POLICIES, seed: int = DEFAULT_SEED) -> tuple[str, dict[str, object]]:
     """The backup text and its manifest (planted Exchange policies, expected findings)."""
     rng = random.Random(seed)
     out = _Writer()
     out.add("#config-version=FG600E-7.2.8-FW-build1639-240313:opmode=0:vdom=1:user=admin", "#conf_file_ver=1", "#buildno=1639",
             "#global_vdom=1", "config vdom", "edit root", "next", "edit EDGE", "next", "edit CORP", "next", "end")
-    _global(out)
+    wan_line = _global(out)
     edge = _Vdom(out, rng, "EDGE", policies // 2)
     corp = _Vdom(out, rng, "CORP", policies - policies // 2)
     edge.write()
     corp.write()
     text = out.text()
     manifest = {"generator": "bench/generate_fortigate.py", "policies": policies, "seed": seed, "lines": len(out.lines),
-                "exchange": edge.exchange}
+                "exchange": edge.exchange,
+                "expected_findings": [{"rule_id": "EAS207", "line": wan_line}]
+                + [{"rule_id": rule, "line": item["finding_line"]} for item in edge.exchange for rule in item["expected"]]}
     return text, manifest
-
-
-def lint_time(text: str, name: str) -> dict[str, float | int]:
-    """Parse and full lint (every rule) of the text in this process, in seconds."""
-    sys.path.insert(0, str(REPO))
-    from linter.analysis import analyze
-    from linter.policy import load_builtin
-    from parsers.fortigate import parse
-    from parsers.fortigate.fixes import FortiGateFixer
-    from policies import RULES
-    from policies.base import RuleContext
-
-    policy = load_builtin()
-    start = time.perf_counter()
-    device = parse(name, text)
-    parsed = time.perf_counter()
-    context = RuleContext(analyze(device, policy), FortiGateFixer())
-    findings = [finding for rule in RULES if rule.applies_to("fortigate") for finding in rule.check(context)]
-    done = time.perf_counter()
-    return {"parse_seconds": round(parsed - start, 3), "lint_seconds": round(done - start, 3), "findings": len(findings),
-            "listeners": len(device.listeners), "pools": len(device.pools)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -268,18 +261,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--time", action="store_true", help="lint the result in this process and print the times")
     args = parser.parse_args(argv)
     text, manifest = generate(args.policies, args.seed)
-    if args.output == "-":
-        sys.stdout.write(text)
-    else:
-        Path(args.output).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.output).write_text(text, encoding="utf-8")
-    if args.manifest:
-        Path(args.manifest).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.manifest).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    _common.write_outputs(text, args.output, manifest, args.manifest)
     if args.time:
-        figures = lint_time(text, args.output)
-        sys.stderr.write(f"{args.output}: {manifest['lines']} lines, {len(manifest['exchange'])} Exchange policies; "
-                         + ", ".join(f"{key} {value}" for key, value in figures.items()) + "\n")
+        report = {"file": args.output, "lines": manifest["lines"], "planted": len(manifest["exchange"]),
+                  "expected_findings": len(manifest["expected_findings"]), "easlint": _common.time_lint(args.output, text, "fortigate")}
+        print(json.dumps(report, indent=2), file=sys.stderr if args.output == "-" else sys.stdout)
     return 0
 
 

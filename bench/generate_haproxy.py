@@ -42,12 +42,14 @@ certificate and its key.
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/ is not a package
+import _common  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_CERT = REPO / "tests" / "data" / "insecure-test-cert.pem"
@@ -851,14 +853,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="also plant constructs easlint is known to miss (SNI passthrough, an Exchange host after 16 others)")
     args = parser.parse_args(argv)
     text, manifest = generate(args.frontends, args.seed, args.cert, args.backends, args.known_gaps)
-    if args.output == "-":
-        sys.stdout.write(text)
-    else:
-        Path(args.output).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.output).write_text(text, encoding="utf-8")
-    if args.manifest:
-        Path(args.manifest).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.manifest).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    _common.write_outputs(text, args.output, manifest, args.manifest)
     if args.output != "-":
         sys.stderr.write(f"{args.output}: {manifest['lines']} lines, {manifest['frontends']} frontends, "
                          f"{manifest['backends']} backends, {len(manifest['exchange'])} Exchange front ends\n")

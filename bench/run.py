@@ -1,9 +1,16 @@
 #!/usr/bin/env python3
-"""easlint benchmark: easlint beside `haproxy -c` on one large generated configuration.
+"""easlint benchmark: easlint beside a peer on one large generated configuration per vendor.
 
-    python3 bench/run.py                      # 2,000 frontends, 5 runs per tool
-    python3 bench/run.py --frontends 500 --repeat 3 --json bench/out/figures.json
-    python3 bench/run.py --profile            # also cProfile easlint on the large file
+    python3 bench/run.py                      # every vendor, 5 runs per tool
+    python3 bench/run.py --vendor asa fortigate --repeat 3 --json bench/out/figures.json
+    python3 bench/run.py --vendor haproxy --frontends 500 --profile
+
+The peers: `haproxy -c` for HAProxy (2,000 frontends, ~24,000 lines), ciscoconfparse2 parsing
+the same ~30,000-line Cisco ASA config (installed from PyPI into bench/.deps with `pip install
+--target`, never into this environment; skipped with a note when PyPI is out of reach), none
+for the ~30,000-line FortiGate backup, f5-corkscrew for F5 (bench/run_f5.py, run as a child).
+The closing table puts all of them side by side; the exit code is 1 when easlint's findings on
+any generated file are not exactly the planted ones.
 
 Every measured command runs in a fresh process; wall time is taken around the child's whole
 life, CPU time and peak memory (maximum resident set size) come from GNU time, or from
@@ -12,7 +19,7 @@ are interleaved (easlint, haproxy, easlint, ...) after one unmeasured warm-up ea
 of load on a shared machine hits both. The figures are medians (and minimums) over the runs;
 only ratios between tools measured in the same run mean anything across machines.
 
-Start-up, which a pre-commit hook pays on every commit, is measured on `easlint --version`
+With HAProxy, start-up (which a pre-commit hook pays on every commit) is measured on `easlint --version`
 and on one small example file, next to the interpreter's own floor (`python -c pass`) and
 `haproxy -c` on the same example; `python -X importtime` lists the heaviest imports.
 """
@@ -31,15 +38,17 @@ import statistics
 import subprocess
 import sys
 import time
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 OUT = BENCH / "out"
 SMALL_EXAMPLE = REPO / "examples" / "haproxy" / "exchange-good.cfg"
 CERT = REPO / "tests" / "data" / "insecure-test-cert.pem"
-
 
 
 def _sibling(name: str):
@@ -52,7 +61,10 @@ def _sibling(name: str):
     return module
 
 
+_common = _sibling("_common")
 generate_haproxy = _sibling("generate_haproxy")
+generate_asa = _sibling("generate_asa")
+generate_fortigate = _sibling("generate_fortigate")
 
 
 # -- measuring ---------------------------------------------------------------------------------
@@ -325,24 +337,85 @@ def ratios(a: Measurement, b: Measurement) -> dict[str, float] | None:
     }
 
 
-def check_report(report_path: Path, manifest: dict[str, object]) -> dict[str, object]:
-    """Sanity check of the measured easlint output: valid JSON, and the planted findings."""
+def by_object(finding: dict[str, Any]) -> tuple[str, object]:
+    """HAProxy findings are planted on named frontends and backends."""
+    return finding["rule_id"], finding["object"]
+
+
+def by_line(finding: dict[str, Any]) -> tuple[str, object]:
+    """Firewall findings are planted on lines (the ASA and FortiGate generators know where)."""
+    return finding["rule_id"], finding["location"]["line"]
+
+
+def check_report(report_path: Path, expected: set[tuple[str, object]],
+                 key: Callable[[dict[str, Any]], tuple[str, object]]) -> dict[str, object]:
+    """Sanity check of the measured easlint output: valid JSON holding exactly the planted
+    findings, so that a fast but wrong run cannot look good."""
     try:
         report = json.loads(report_path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
-        return {"valid_json": False, "error": str(error)}
-    got = {(finding["rule_id"], finding["object"]) for finding in report.get("findings", [])}
-    expected = {(item["rule_id"], item["object"]) for planted in manifest["exchange"] for item in planted["expected"]}
-    counts: dict[str, int] = {}
-    for finding in report.get("findings", []):
-        counts[finding["rule_id"]] = counts.get(finding["rule_id"], 0) + 1
+        return {"valid_json": False, "ok": False, "error": str(error)}
+    findings = report.get("findings", [])
+    got = {key(finding) for finding in findings}
+    missing, unexpected = sorted(map(list, expected - got)), sorted(map(list, got - expected))
     return {
         "valid_json": True,
-        "findings": len(report.get("findings", [])),
-        "by_rule": dict(sorted(counts.items())),
-        "planted_missing": sorted(map(list, expected - got)),
-        "unexpected": sorted(map(list, got - expected)),
+        "ok": not missing and not unexpected,
+        "findings": len(findings),
+        "by_rule": dict(sorted(Counter(finding["rule_id"] for finding in findings).items())),
+        "planted_missing": missing,
+        "unexpected": unexpected,
     }
+
+
+def print_check(sanity: dict[str, Any]) -> None:
+    if not sanity["valid_json"]:
+        print(f"  easlint output is not valid JSON: {sanity['error']}")
+        return
+    print(f"  easlint output: {sanity['findings']} findings {sanity['by_rule']}; planted but not reported: "
+          f"{len(sanity['planted_missing'])}; reported but not planted: {len(sanity['unexpected'])}"
+          + ("" if sanity["ok"] else "  <- WRONG OUTPUT"))
+    for rule, where in sanity["planted_missing"]:
+        print(f"    missing: {rule} on {where}")
+    for rule, where in sanity["unexpected"]:
+        print(f"    unexpected: {rule} on {where}")
+
+
+@dataclass
+class VendorResult:
+    """One row of the closing side-by-side table: easlint and the vendor's peer on one large file."""
+    vendor: str
+    lines: int
+    easlint_wall_s: float | None
+    easlint_rss_mb: float | None
+    peer: str
+    peer_wall_s: float | None = None
+    peer_rss_mb: float | None = None
+    findings_ok: bool = False
+
+    @classmethod
+    def measured(cls, vendor: str, lines: int, easlint: Measurement, peer: Measurement | None, peer_name: str,
+                 findings_ok: bool) -> VendorResult:
+        peer_ok = peer is not None and peer.ok
+        return cls(vendor, lines, easlint.median("wall_s") if easlint.ok else None,
+                   easlint.median("max_rss_mb") if easlint.ok else None, peer_name,
+                   peer.median("wall_s") if peer_ok else None, peer.median("max_rss_mb") if peer_ok else None, findings_ok)
+
+
+def summary_table(results: list[VendorResult]) -> list[str]:
+    widths = [10, 8, 15, 15, 12, 12, 13, 11]
+    lines = [_row(["vendor", "lines", "easlint wall s", "easlint RSS MB", "peer wall s", "peer RSS MB", "easlint/peer",
+                   "findings"], widths) + "  peer"]
+
+    def number(value: float | None, digits: int) -> str:
+        return "-" if value is None else f"{value:.{digits}f}"
+
+    for r in results:
+        ratio = f"{r.easlint_wall_s / r.peer_wall_s:.2f}x" if r.easlint_wall_s and r.peer_wall_s else "-"
+        lines.append(_row([r.vendor, f"{r.lines:,}", number(r.easlint_wall_s, 3), number(r.easlint_rss_mb, 1),
+                           number(r.peer_wall_s, 3), number(r.peer_rss_mb, 1), ratio, "as planted" if r.findings_ok else "WRONG"],
+                          widths) + "  " + r.peer)
+    return lines
 
 
 def scaling(sizes: list[int], seed: int, repeat: int, easlint: list[str], haproxy: str | None) -> list[dict[str, object]]:
@@ -370,30 +443,14 @@ def scaling(sizes: list[int], seed: int, repeat: int, easlint: list[str], haprox
     return rows
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--frontends", type=int, default=generate_haproxy.DEFAULT_FRONTENDS, help="size of the generated config (default 2000)")
-    parser.add_argument("--seed", type=int, default=generate_haproxy.DEFAULT_SEED, help="generator seed (default 1)")
-    parser.add_argument("--repeat", type=int, default=5, help="measured runs per tool on the large config (default 5)")
-    parser.add_argument("--startup-repeat", type=int, default=10, help="measured runs per start-up command (default 10)")
-    parser.add_argument("--top", type=int, default=12, help="how many imports to list (default 12)")
-    parser.add_argument("--json", metavar="FILE", help="also write every figure as JSON to FILE")
-    parser.add_argument("--profile", action="store_true", help="also cProfile easlint on the large config (bench/profile_easlint.py)")
-    parser.add_argument("--no-startup", action="store_true", help="skip the start-up measurements")
-    parser.add_argument("--known-gaps", action="store_true",
-                        help="plant the constructs easlint is known to miss as well (the output check then lists them)")
-    parser.add_argument("--scaling", metavar="N,N,...", help="also compare both tools at these sizes (frontends), e.g. 500,1000,4000")
-    args = parser.parse_args(argv)
-    if args.repeat < 1 or args.startup_repeat < 1:
-        parser.error("--repeat and --startup-repeat must be at least 1")
 
-    OUT.mkdir(parents=True, exist_ok=True)
-    easlint, easlint_note = resolve_easlint()
-    haproxy = haproxy_binary()
-    env = environment(easlint, easlint_note, haproxy)
-    figures: dict[str, object] = {"environment": env}
+# -- HAProxy -----------------------------------------------------------------------------------
 
-    # The large configuration.
+
+def bench_haproxy(args: argparse.Namespace, easlint: list[str], haproxy: str | None, figures: dict[str, Any]) -> VendorResult:
+    """The large generated edge, easlint beside `haproxy -c`; then start-up, imports, scaling and
+    the profile as asked."""
+    env = figures["environment"]
     stem = f"edge-{args.frontends}-s{args.seed}" + ("-gaps" if args.known_gaps else "")
     config = OUT / f"{stem}.cfg"
     text, manifest = generate_haproxy.generate(args.frontends, args.seed, CERT, known_gaps=args.known_gaps)
@@ -407,25 +464,19 @@ def main(argv: list[str] | None = None) -> int:
     }
     figures["config"] = config_info
     relative = str(config.relative_to(REPO))
+    failed = VendorResult("haproxy", config_info["lines"], None, None, "haproxy -c")
 
-    print(f"easlint benchmark, {env['date']}")
-    print(f"machine:  {env['platform']}, {env['cpu_count']} CPUs ({env['cpu']}), load average before "
-          f"{', '.join(f'{x:.2f}' for x in env['load_average_before']) if env['load_average_before'] else '?'}")
-    print(f"versions: {env['python']}, {env['easlint']}, {env['haproxy']}")
-    print(f"easlint:  {easlint_note}; code at {env['easlint_code']}")
-    print(f"memory:   {RSS_METHOD}")
-    print(f"config:   {relative}: {config_info['lines']:,} lines, {config_info['bytes'] / 1e6:.1f} MB, {config_info['frontends']} frontends, "
-          f"{config_info['backends']} backends, {config_info['listen']} listen; {config_info['exchange_front_ends']} Exchange "
-          f"front ends, {config_info['with_planted_problems']} with planted problems")
+    print(f"\nHAProxy: {relative}: {config_info['lines']:,} lines, {config_info['bytes'] / 1e6:.1f} MB, {config_info['frontends']} "
+          f"frontends, {config_info['backends']} backends, {config_info['listen']} listen; {config_info['exchange_front_ends']} "
+          f"Exchange front ends, {config_info['with_planted_problems']} with planted problems")
     if haproxy:
         check = subprocess.run([haproxy, "-c", "-f", relative], capture_output=True, text=True, cwd=REPO, check=False)
         config_info["haproxy_check"] = {"exit_code": check.returncode, "warnings": (check.stdout + check.stderr).count("[WARNING]")}
         print(f"haproxy -c: exit {check.returncode}, {config_info['haproxy_check']['warnings']} warnings")
         if check.returncode != 0:
             print((check.stdout + check.stderr)[-2000:], file=sys.stderr)
-            return 1
+            return failed
 
-    # Large config, side by side.
     large = [Measurement("easlint FILE --format json", easlint + [relative, "--format", "json"])]
     if haproxy:
         large.append(Measurement("haproxy -c -f FILE", [haproxy, "-c", "-f", relative]))
@@ -441,66 +492,274 @@ def main(argv: list[str] | None = None) -> int:
         if r:
             print(f"  ratio easlint/haproxy: wall {r['wall_median']:.2f}x (median), {r['wall_min']:.2f}x (min); "
                   f"CPU {r['cpu_median']:.2f}x; peak RSS {r['max_rss_median']:.2f}x")
-    sanity = check_report(report_path, manifest)
+    expected = {(item["rule_id"], item["object"]) for planted in manifest["exchange"] for item in planted["expected"]}
+    sanity = check_report(report_path, expected, by_object)
     figures["easlint_output"] = sanity
-    if sanity.get("valid_json"):
-        print(f"  easlint output: {sanity['findings']} findings {sanity['by_rule']}; planted but not reported: "
-              f"{len(sanity['planted_missing'])}; reported but not planted: {len(sanity['unexpected'])}")
-        for rule, obj in sanity["planted_missing"] + sanity["unexpected"]:
-            print(f"    {'missing' if [rule, obj] in sanity['planted_missing'] else 'unexpected'}: {rule} on {obj}")
-    else:
-        print(f"  easlint output is not valid JSON: {sanity.get('error')}")
+    print_check(sanity)
 
-    # Start-up.
     if not args.no_startup:
-        python = env["python_executable"] or sys.executable
-        small = str(SMALL_EXAMPLE.relative_to(REPO))
-        startup = [
-            Measurement("python -c pass (interpreter floor)", [python, "-c", "pass"]),
-            Measurement("easlint --version", easlint + ["--version"]),
-            Measurement("easlint SMALL", easlint + [small]),
-        ]
-        startup.append(Measurement("easlint SMALL, no bytecode cache", easlint + [small], env=UNCACHED_ENV))
-        if shutil.which("easlint") and easlint[0] != shutil.which("easlint"):
-            startup.append(Measurement("easlint SMALL (via PATH shim)", [shutil.which("easlint"), small]))
-        if haproxy:
-            loadable = OUT / "exchange-good.loadable.cfg"
-            loadable.write_text(re.sub(r"\bcrt\s+\S+", f"crt {CERT}", SMALL_EXAMPLE.read_text(encoding="utf-8")), encoding="utf-8")
-            startup.append(Measurement("haproxy -c -f SMALL", [haproxy, "-c", "-f", str(loadable.relative_to(REPO))]))
-        print(f"\nStart-up: {args.startup_repeat} runs each; SMALL = {small}")
-        measure_interleaved(startup, args.startup_repeat)
-        for line in table(startup):
-            print("  " + line)
-        figures["startup"] = [m.summary() for m in startup]
-        imports = heaviest_imports(python, args.top)
-        figures["imports"] = imports
-        print(f"\nImports: python -X importtime -m linter.cli {small} (median of {imports['runs']}, bytecode cache warm): "
-              f"{imports['modules']} modules, {imports['total_ms']:.0f} ms in total, {imports['easlint_own_self_ms']:.0f} ms in "
-              f"easlint's own modules; {imports['total_ms_without_bytecode_cache']:.0f} ms without a bytecode cache")
-        print("  heaviest by cumulative time (ms, includes what they import):")
-        for module in imports["top_cumulative"]:
-            print(f"    {module['cumulative_ms']:8.1f}  {'  ' * module['depth']}{module['module']}")
-        print("  heaviest by self time (ms):")
-        for module in imports["top_self"]:
-            print(f"    {module['self_ms']:8.1f}  {module['module']}")
-
+        startup_and_imports(args, easlint, haproxy, env["python_executable"] or sys.executable, figures)
     if args.scaling:
         sizes = [int(size) for size in args.scaling.split(",") if size.strip()]
         figures["scaling"] = scaling(sizes, args.seed, args.repeat, easlint, haproxy)
-
     if args.profile:
         print()
         profile = subprocess.run([sys.executable, str(BENCH / "profile_easlint.py"), relative, "--top", "25"],
                                  cwd=REPO, capture_output=True, text=True, check=False)
         sys.stdout.write(profile.stdout)
         sys.stderr.write(profile.stderr)
+    return VendorResult.measured("haproxy", config_info["lines"], large[0], large[1] if haproxy else None,
+                                 "haproxy -c" if haproxy else "haproxy not installed", sanity["ok"])
 
+
+def startup_and_imports(args: argparse.Namespace, easlint: list[str], haproxy: str | None, python: str,
+                        figures: dict[str, Any]) -> None:
+    """What a pre-commit hook pays on every commit: start-up on a small file, and the imports."""
+    small = str(SMALL_EXAMPLE.relative_to(REPO))
+    startup = [
+        Measurement("python -c pass (interpreter floor)", [python, "-c", "pass"]),
+        Measurement("easlint --version", easlint + ["--version"]),
+        Measurement("easlint SMALL", easlint + [small]),
+    ]
+    startup.append(Measurement("easlint SMALL, no bytecode cache", easlint + [small], env=UNCACHED_ENV))
+    if shutil.which("easlint") and easlint[0] != shutil.which("easlint"):
+        startup.append(Measurement("easlint SMALL (via PATH shim)", [shutil.which("easlint"), small]))
+    if haproxy:
+        loadable = OUT / "exchange-good.loadable.cfg"
+        loadable.write_text(re.sub(r"\bcrt\s+\S+", f"crt {CERT}", SMALL_EXAMPLE.read_text(encoding="utf-8")), encoding="utf-8")
+        startup.append(Measurement("haproxy -c -f SMALL", [haproxy, "-c", "-f", str(loadable.relative_to(REPO))]))
+    print(f"\nStart-up: {args.startup_repeat} runs each; SMALL = {small}")
+    measure_interleaved(startup, args.startup_repeat)
+    for line in table(startup):
+        print("  " + line)
+    figures["startup"] = [m.summary() for m in startup]
+    imports = heaviest_imports(python, args.top)
+    figures["imports"] = imports
+    print(f"\nImports: python -X importtime -m linter.cli {small} (median of {imports['runs']}, bytecode cache warm): "
+          f"{imports['modules']} modules, {imports['total_ms']:.0f} ms in total, {imports['easlint_own_self_ms']:.0f} ms in "
+          f"easlint's own modules; {imports['total_ms_without_bytecode_cache']:.0f} ms without a bytecode cache")
+    print("  heaviest by cumulative time (ms, includes what they import):")
+    for module in imports["top_cumulative"]:
+        print(f"    {module['cumulative_ms']:8.1f}  {'  ' * module['depth']}{module['module']}")
+    print("  heaviest by self time (ms):")
+    for module in imports["top_self"]:
+        print(f"    {module['self_ms']:8.1f}  {module['module']}")
+
+
+# -- Cisco ASA and FortiGate -------------------------------------------------------------------
+
+# vendor: (generator, its size option, file suffix, title)
+FIREWALLS = {
+    "asa": ("generate_asa.py", "--publications", ".cfg", "Cisco ASA"),
+    "fortigate": ("generate_fortigate.py", "--policies", ".conf", "FortiGate"),
+}
+ACL_ENTRY = re.compile(r"^access-list\s+\S+\s+extended", re.MULTILINE)  # what the ciscoconfparse2 peer queries
+CISCOCONFPARSE2_PARSE = (  # the peer's process: argv = [deps directory, ASA file]
+    f"import json, sys; sys.path.insert(0, {str(BENCH)!r}); import generate_asa; "
+    "print(json.dumps(generate_asa.time_ciscoconfparse2(generate_asa.Path(sys.argv[2]), sys.argv[1])))"
+)
+
+
+def generate_firewall(vendor: str, size: int, seed: int) -> tuple[Path, dict[str, Any], dict[str, Any]] | None:
+    """Run the vendor's generator in a fresh process (this one stays small for the measurements):
+    the file, its manifest, and easlint's phase times on it in that process (`--time`)."""
+    script, size_option, suffix, _ = FIREWALLS[vendor]
+    config = OUT / f"{vendor}-{size}-s{seed}{suffix}"
+    manifest_path = config.with_suffix(".manifest.json")
+    result = subprocess.run([sys.executable, str(BENCH / script), size_option, str(size), "--seed", str(seed), "-o", str(config),
+                             "--manifest", str(manifest_path), "--time"],
+                            capture_output=True, text=True, cwd=REPO, env=CACHED_ENV, check=False, timeout=600)
+    if result.returncode != 0:
+        print(f"  bench/{script} failed (exit {result.returncode}):\n{result.stderr[-2000:]}", file=sys.stderr)
+        return None
+    return config, json.loads(manifest_path.read_text(encoding="utf-8")), json.loads(result.stdout)["easlint"]
+
+
+def install_ciscoconfparse2(deps: Path) -> tuple[str | None, str]:
+    """ciscoconfparse2 in `deps`, installed from PyPI with `pip install --target` on first use and
+    never into this Python's environment: (its version, "") or (None, why it is missing)."""
+    def installed() -> list[Path]:
+        return sorted(deps.glob("ciscoconfparse2-*.dist-info"))
+
+    if not installed():
+        print(f"  installing ciscoconfparse2 into {deps} (pip install --target, from PyPI) ...", flush=True)
+        command = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-input",
+                   "--retries", "1", "--timeout", "15", "--target", str(deps), "ciscoconfparse2"]
+        try:
+            result = subprocess.run(command, capture_output=True, text=True, check=False, timeout=600)
+        except (OSError, subprocess.TimeoutExpired) as error:
+            return None, f"pip could not run ({error})"
+        if result.returncode != 0 or not installed():
+            errors = [line for line in result.stderr.splitlines() if line.strip() and not line.startswith("WARNING")]
+            return None, f"pip could not install ciscoconfparse2 from PyPI ({errors[-1] if errors else f'exit {result.returncode}'})"
+    return installed()[-1].name.removesuffix(".dist-info").split("-", 1)[1], ""
+
+
+def check_ciscoconfparse2(output: Path, text: str) -> dict[str, Any]:
+    """The peer's own figures from its last measured run, and whether it saw every ACL entry."""
+    try:
+        figures = json.loads(output.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        return {"ok": False, "error": f"no figures from ciscoconfparse2 ({error})"}
+    return {**figures, "acl_lines_in_file": len(ACL_ENTRY.findall(text)), "ok": figures["acl_lines"] == len(ACL_ENTRY.findall(text))}
+
+
+def bench_firewall(vendor: str, args: argparse.Namespace, easlint: list[str], python: str, figures: dict[str, Any]) -> VendorResult:
+    """easlint on the vendor's generated ~30,000-line file; for the ASA beside ciscoconfparse2."""
+    script, _, _, title = FIREWALLS[vendor]
+    size = args.asa_publications if vendor == "asa" else args.fortigate_policies
+    peer_name = "ciscoconfparse2 parse" if vendor == "asa" else "none (no FortiOS parser to compare)"
+    print(f"\n{title}: generating with bench/{script} (size {size}, seed {args.seed}) ...", flush=True)
+    generated = generate_firewall(vendor, size, args.seed)
+    if generated is None:
+        return VendorResult(vendor, 0, None, None, peer_name)
+    config, manifest, phases = generated
+    relative = str(config.relative_to(REPO))
+    text = config.read_text(encoding="utf-8")
+    expected = {(rule, line) for rule, line in _common.expected_findings(manifest)}
+    info: dict[str, Any] = {"path": relative, "bytes": len(text.encode()), "lines": manifest["lines"],
+                            "exchange_planted": len(manifest["exchange"]), "expected_findings": len(expected),
+                            "easlint_in_process": phases}
+    print(f"{relative}: {info['lines']:,} lines, {info['bytes'] / 1e6:.1f} MB; Exchange publications: {info['exchange_planted']}, "
+          f"planted findings: {len(expected)}")
+
+    measured = [Measurement("easlint FILE --format json", easlint + [relative, "--format", "json"])]
+    report_path = OUT / f"easlint-report-{vendor}.json"
+    stdout_for = {measured[0].label: report_path}
+    peer_output = OUT / f"ciscoconfparse2-{vendor}.json"
+    if vendor == "asa":
+        version, why_not = install_ciscoconfparse2(Path(args.deps))
+        info["ciscoconfparse2_version"] = version
+        if version:
+            label = "ciscoconfparse2 CiscoConfParse(FILE)"
+            measured.append(Measurement(label, [python, "-c", CISCOCONFPARSE2_PARSE, str(Path(args.deps).resolve()), relative]))
+            stdout_for[label] = peer_output
+            peer_name = f"ciscoconfparse2 {version} parse"
+        else:
+            print(f"  {why_not}: skipping the ciscoconfparse2 peer")
+            peer_name = "ciscoconfparse2 skipped (no PyPI)"
+    print(f"{args.repeat} runs per tool (+1 warm-up), each in a fresh process, interleaved")
+    measure_interleaved(measured, args.repeat, stdout_for=stdout_for)
+    for line in table(measured):
+        print("  " + line)
+    info["measured"] = [m.summary() for m in measured]
+    print(f"  easlint in-process (one run, imports excluded): parse {phases['parse_s']:.2f} s, analyze {phases['analyze_s']:.2f} s, "
+          f"rules {phases['rules_s']:.2f} s; {phases['listeners']} listeners, {phases['pools']} pools")
+    peer = measured[1] if len(measured) > 1 else None
+    peer_ok = True
+    if peer:
+        r = ratios(measured[0], peer)
+        info["ratios_easlint_over_peer"] = r
+        peer_check = check_ciscoconfparse2(peer_output, text)
+        info["ciscoconfparse2"] = peer_check
+        peer_ok = peer_check["ok"] and {run.exit_code for run in peer.runs} == {0}
+        if "error" in peer_check:
+            print(f"  {peer_check['error']}")
+        else:
+            print(f"  ciscoconfparse2 in-process: CiscoConfParse() {peer_check['parse_s']:.2f} s, ACL query "
+                  f"{peer_check['parse_and_query_s'] - peer_check['parse_s']:.2f} s; {peer_check['acl_lines']} ACL entries found, "
+                  f"{peer_check['acl_lines_in_file']} in the file" + ("" if peer_ok else "  <- WRONG OUTPUT"))
+        if r:
+            print(f"  ratio easlint/ciscoconfparse2: wall {r['wall_median']:.2f}x (median), {r['wall_min']:.2f}x (min); "
+                  f"CPU {r['cpu_median']:.2f}x; peak RSS {r['max_rss_median']:.2f}x")
+    sanity = check_report(report_path, expected, by_line)
+    info["easlint_output"] = sanity
+    print_check(sanity)
+    figures[vendor] = info
+    return VendorResult.measured(vendor, info["lines"], measured[0], peer, peer_name, sanity["ok"] and peer_ok)
+
+
+# -- F5 ----------------------------------------------------------------------------------------
+
+
+def bench_f5(args: argparse.Namespace, figures: dict[str, Any]) -> VendorResult:
+    """bench/run_f5.py, F5's own script (easlint beside f5-corkscrew), in a child process; it
+    checks easlint's findings itself and fails when they are not the planted ones."""
+    figures_path = OUT / "f5-figures.json"
+    figures_path.unlink(missing_ok=True)
+    command = [sys.executable, str(BENCH / "run_f5.py"), "--virtuals", str(args.f5_virtuals), "--seed", str(args.seed),
+               "--repeat", str(args.repeat), "--json", str(figures_path)]
+    print(f"\nF5 BIG-IP: {' '.join(command[1:])}", flush=True)
+    result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, check=False)
+    for line in result.stdout.splitlines():
+        print("  " + line)
+    if result.returncode != 0 or not figures_path.is_file():
+        print(f"  bench/run_f5.py failed (exit {result.returncode}):\n{result.stderr[-2000:]}")
+        return VendorResult("f5", 0, None, None, "f5-corkscrew")
+    f5 = json.loads(figures_path.read_text(encoding="utf-8"))
+    figures["f5"] = f5
+    return VendorResult("f5", f5["lines"], f5["easlint_wall_s"], f5["easlint_rss_mb"], "f5-corkscrew (node process)",
+                        f5["corkscrew_wall_s"], f5["corkscrew_rss_mb"], findings_ok=True)
+
+
+# -- main --------------------------------------------------------------------------------------
+
+VENDORS = ("haproxy", "asa", "fortigate", "f5")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--vendor", nargs="+", choices=VENDORS, default=list(VENDORS), metavar="VENDOR",
+                        help=f"which vendors to measure, in this order (default: all of {', '.join(VENDORS)})")
+    parser.add_argument("--seed", type=int, default=generate_haproxy.DEFAULT_SEED, help="generator seed (default 1)")
+    parser.add_argument("--repeat", type=int, default=5, help="measured runs per tool on each large config (default 5)")
+    parser.add_argument("--json", metavar="FILE", help="also write every figure as JSON to FILE")
+    haproxy_options = parser.add_argument_group("HAProxy")
+    haproxy_options.add_argument("--frontends", type=int, default=generate_haproxy.DEFAULT_FRONTENDS,
+                                 help="size of the generated config (default 2000)")
+    haproxy_options.add_argument("--startup-repeat", type=int, default=10, help="measured runs per start-up command (default 10)")
+    haproxy_options.add_argument("--top", type=int, default=12, help="how many imports to list (default 12)")
+    haproxy_options.add_argument("--profile", action="store_true", help="also cProfile easlint on the large config (bench/profile_easlint.py)")
+    haproxy_options.add_argument("--no-startup", action="store_true", help="skip the start-up measurements")
+    haproxy_options.add_argument("--known-gaps", action="store_true",
+                                 help="plant the constructs an early easlint missed as well (the output check requires them)")
+    haproxy_options.add_argument("--scaling", metavar="N,N,...", help="also compare both tools at these sizes (frontends), e.g. 500,1000,4000")
+    firewall_options = parser.add_argument_group("Cisco ASA, FortiGate, F5")
+    firewall_options.add_argument("--asa-publications", type=int, default=generate_asa.DEFAULT_PUBLICATIONS,
+                                  help=f"published servers in the ASA config (default {generate_asa.DEFAULT_PUBLICATIONS}: ~30,000 lines)")
+    firewall_options.add_argument("--fortigate-policies", type=int, default=generate_fortigate.DEFAULT_POLICIES,
+                                  help=f"policies in the FortiGate backup (default {generate_fortigate.DEFAULT_POLICIES}: ~30,000 lines)")
+    firewall_options.add_argument("--deps", default=str(BENCH / ".deps"),
+                                  help="where ciscoconfparse2 is installed with pip install --target (default bench/.deps)")
+    firewall_options.add_argument("--f5-virtuals", type=int, default=3000, help="virtual servers for bench/run_f5.py (default 3000)")
+    args = parser.parse_args(argv)
+    if args.repeat < 1 or args.startup_repeat < 1:
+        parser.error("--repeat and --startup-repeat must be at least 1")
+    if min(args.frontends, args.asa_publications, args.fortigate_policies, args.f5_virtuals) < 1:
+        parser.error("sizes must be at least 1")
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    easlint, easlint_note = resolve_easlint()
+    haproxy = haproxy_binary()
+    env = environment(easlint, easlint_note, haproxy)
+    figures: dict[str, Any] = {"environment": env}
+    print(f"easlint benchmark, {env['date']}")
+    print(f"machine:  {env['platform']}, {env['cpu_count']} CPUs ({env['cpu']}), load average before "
+          f"{', '.join(f'{x:.2f}' for x in env['load_average_before']) if env['load_average_before'] else '?'}")
+    print(f"versions: {env['python']}, {env['easlint']}, {env['haproxy']}")
+    print(f"easlint:  {easlint_note}; code at {env['easlint_code']}")
+    print(f"memory:   {RSS_METHOD}")
+
+    results = []
+    for vendor in dict.fromkeys(args.vendor):
+        if vendor == "haproxy":
+            results.append(bench_haproxy(args, easlint, haproxy, figures))
+        elif vendor == "f5":
+            results.append(bench_f5(args, figures))
+        else:
+            results.append(bench_firewall(vendor, args, easlint, env["python_executable"] or sys.executable, figures))
+
+    print("\nSide by side: median wall time of the whole process and its peak RSS; easlint runs "
+          "`easlint FILE --format json` on each large file")
+    for line in summary_table(results):
+        print("  " + line)
+    figures["summary"] = [asdict(result) for result in results]
     env["load_average_after"] = os.getloadavg() if hasattr(os, "getloadavg") else None
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
         print(f"\nfigures written to {args.json}")
-    return 0
+    return 0 if all(result.findings_ok for result in results) else 1
 
 
 if __name__ == "__main__":
