@@ -166,6 +166,28 @@ def test_easlint_on_examples_directory() -> None:
     assert summary(all_findings, files_with_findings, len(expected)) in result.stdout.splitlines(), result.stdout
 
 
+def test_on_the_example_path_the_load_balancer_covers_the_request_filters_gaps() -> None:
+    """examples/exchange/easlint-paths.yaml ties the PAN-OS firewall, the good HAProxy and the
+    IIS request filter into one path: the load balancer refuses every form first, so the IIS
+    filter's own gaps are no finding, while every hop's timers are still judged."""
+    result = run_easlint("--config", "examples/exchange/easlint-paths.yaml", "examples/")
+    assert result.returncode == 1, result.stdout + result.stderr
+    from tests.test_f5_examples import expected_findings as f5_findings
+
+    expected = expected_findings() | firewall_findings() | f5_findings() | exchange_findings()
+    front_end = REPO / "examples" / "exchange" / "FrontEnd" / "HttpProxy" / "sync" / "web.config"
+    expected[front_end] = []
+    shown = Counter(
+        ((REPO / match["file"]).resolve(), match["rule"], int(match["line"]))
+        for match in re.finditer(r"^(?P<file>\S+?):(?P<line>\d+)(?::\d+)?: (?P<rule>EAS\d{3}) ", result.stdout, re.MULTILINE)
+    )
+    assert shown == Counter((path.resolve(), rule, line) for path, found in expected.items() for rule, line in found), result.stdout
+    trace = run_easlint("trace", "--config", "examples/exchange/easlint-paths.yaml", "--path", "internet-to-exchange",
+                        "--app", "CloudMagic")
+    assert trace.returncode == 0, trace.stderr
+    assert "=> refused by hop 2 (examples/haproxy/exchange-good.cfg)" in trace.stdout
+
+
 def test_easlint_on_good_example_exits_zero() -> None:
     result = run_easlint("examples/haproxy/exchange-good.cfg")
     assert result.returncode == 0, result.stdout + result.stderr
