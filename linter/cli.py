@@ -316,11 +316,18 @@ def _trace(args: argparse.Namespace) -> int:
 
     if (args.file is None) == (args.path is None) or (args.path and args.host):
         raise UsageError("trace: give FILE (optionally with --host) or --path NAME")
+    from linter.exchange_inputs import ExchangeInputsError, policy_for_run
+
     config = _config(args)
-    policy = _policy(args, config)
+    try:  # the web.config and device access rules the configuration names, as a check would use them
+        policy = policy_for_run(_policy(args, config), (), config)
+    except ExchangeInputsError as error:
+        raise UsageError(str(error)) from None
     names = [app.name for app in policy.probed_apps] + [client.name for client in policy.allowed_clients]
-    if not (policy.blocked_app(args.app) or policy.allowed_client(args.app)):
+    app = policy.blocked_app(args.app) or policy.allowed_client(args.app)
+    if app is None:
         raise UsageError(f"unknown app '{args.app}'; the policy knows: {', '.join(names)}")
+    args.app = app.name
     if args.path is not None:
         sys.stdout.write(_path_trace(args, config, policy))
         return EXIT_OK

@@ -100,8 +100,11 @@ class Policy:
         return self.blocked_apps + ((UNKNOWN_CLIENT,) if self.mode == ALLOWLIST else ())
 
     def blocked_app(self, name: str) -> BlockedApp | None:
+        """The app of that name; an app named after a device access rule ("CloudMagic (device
+        access rule ...)") answers to its first words too."""
         wanted = name.casefold()
-        return next((app for app in self.probed_apps if app.name.casefold() == wanted), None)
+        return next((app for app in self.probed_apps if app.name.casefold() == wanted), None) or next(
+            (app for app in self.probed_apps if app.name.casefold().startswith(wanted + " (")), None)
 
     def allowed_client(self, name: str) -> AllowedClient | None:
         wanted = name.casefold()

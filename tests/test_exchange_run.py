@@ -131,3 +131,12 @@ def test_access_rules_named_in_the_configuration_can_replace_the_pack(repository
     assert (code, findings) == (0, [])  # the load balancer refuses CloudMagic; iPhone still passes
     assert cli.main(["--show-config"]) == 0
     assert "device_access_rules_mode: replace" in capsys.readouterr().out
+
+
+def test_trace_probes_the_apps_of_the_named_access_rules(repository: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    lb = place_load_balancer(repository, 3600)
+    (repository / "rules.csv").write_text(NINE_RULES)
+    (repository / ".easlint.yaml").write_text("apps:\n  device_access_rules: rules.csv\n")
+    assert cli.main(["trace", str(lb), "--app", "NineMail"]) == 0
+    shown = capsys.readouterr().out
+    assert "User-Agent: NineMail" in shown and "verdict: allowed" in shown
