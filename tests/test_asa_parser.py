@@ -13,7 +13,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from linter.analysis import analyze
 from linter.fixes import suggested_seconds
 from linter.model import ActionKind, Device, DeviceKind, FieldKind, Level, MatchOp
 from linter.policy import Policy

@@ -127,7 +127,7 @@ class MpfTable:
             self.class_locations[words[1]] = self.at(block.head)
             for child in block.children:
                 if child.words[0] not in ("match", "description"):
-                    self.report("EAS002", Level.WARNING, f"unrecognized class-map line", child, f"class-map {words[1]}")
+                    self.report("EAS002", Level.WARNING, "unrecognized class-map line", child, f"class-map {words[1]}")
             return
         if words[1] == "type" and len(words) >= 4:
             kind, name = words[2], words[-1]

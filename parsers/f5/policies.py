@@ -49,7 +49,7 @@ _NEUTRAL_ACTIONS = frozenset({"log", "persist", "compress", "cache", "server-ssl
                               "l7dos", "ltm-policy-stats", "request-adapt", "response-adapt", "decompress", "tcl",
                               "http", "http-cookie", "http-set-cookie", "http-referer", "classification", "pem",
                               "iprep", "acceleration", "fix", "bot-defense", "sslsni", "route-domain", "wam",
-                              "server-ssl", "http2", "ssl-persistence", "cache", "stream", "apm", "http-reply-status"})
+                              "http2", "ssl-persistence", "stream", "apm", "http-reply-status"})
 
 
 @dataclass(frozen=True)
@@ -128,7 +128,7 @@ def parse_condition(nodes: list[Node], location: Location) -> tuple[Condition, b
     words = [token for token in tokens if isinstance(token, str)]
     text = _render(tokens)
     if not words:
-        return Opaque(f"empty LTM policy condition", location, text), True
+        return Opaque("empty LTM policy condition", location, text), True
     operand = words[0]
     on_request = not any(word in _EVENTS and word not in _REQUEST_EVENTS for word in words[1:])
     values: list[str] = []

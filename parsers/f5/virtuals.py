@@ -51,7 +51,6 @@ _IRRELEVANT = frozenset({
     "internal", "reject", "traffic-classes", "transparent-nexthop", "urldb-feed-policy", "evictionpolicy",
     "traffic-matching-criteria", "hardware-syn-cookie", "destination", "ip-protocol", "profiles", "pool", "rules",
     "policies", "disabled", "api-protection", "service-policy", "dos-profiles", "dos-status", "vs-index",
-    "source-port", "vlans-enabled", "ip-intelligence-policy", "bwc-policy", "creation-time",
 })
 _NON_SERVING = frozenset({"ip-forward", "l2-forward", "reject", "dhcp-relay", "internal", "stateless"})
 
