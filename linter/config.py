@@ -512,11 +512,10 @@ def _explain(error, source: _Source) -> list[Problem]:  # type: ignore[no-untype
         allowed = list(schema.get("properties", {}))
         problems = []
         for key in (key for key in instance if key not in allowed):
-            line, _ = source.key_at((*path, key))
             where = f" in {_dotted(path)}" if path else ""
             close = difflib.get_close_matches(key, allowed, n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
-            message = f"unknown key '{key}'{where} at line {line}; allowed: {', '.join(allowed)}{hint}"
+            message = f"unknown key '{key}'{where}; allowed: {', '.join(allowed)}{hint}"
             problems.append(dataclasses.replace(source.problem((*path, key), message, at_key=True), message=message))
         return problems
     if keyword == "dependentRequired":
@@ -641,6 +640,10 @@ class NetworkPath:
     name: str
     hops: tuple[str, ...]  # files or globs as written, relative to the config's directory
     location: Location
+    hop_locations: tuple[Location, ...] = ()  # where each hop is written, for errors about it
+
+    def hop_location(self, index: int) -> Location:
+        return self.hop_locations[index] if index < len(self.hop_locations) else self.location
 
 
 @dataclass(frozen=True)
@@ -864,7 +867,8 @@ def _build(source: _Source) -> Config:
     files = tuple(FileVendor(entry["glob"], entry["vendor"], source.location(("files", index)))
                   for index, entry in enumerate(data.get("files", ())))
     _unique_names(data.get("paths", ()), ("paths",), source, problems)
-    paths = tuple(NetworkPath(entry["name"], tuple(entry["hops"]), source.location(("paths", index)))
+    paths = tuple(NetworkPath(entry["name"], tuple(entry["hops"]), source.location(("paths", index)),
+                              tuple(source.location(("paths", index, "hops", hop)) for hop in range(len(entry["hops"]))))
                   for index, entry in enumerate(data.get("paths", ())))
     rules = _rules(data.get("rules", {}), source, problems, provenance)
     waivers = _waivers(data.get("waivers", ()), source, problems)

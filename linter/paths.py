@@ -429,8 +429,18 @@ def path_findings(path: NetworkPath, hops: Sequence[Hop], hop_findings: Sequence
 # -- resolving the configured hops and judging the run's paths ----------------------------------
 
 
-def _where(path: NetworkPath) -> str:
-    return f"{path.location.file}:{path.location.line}: path '{path.name}'"
+def hop_files(pattern: str, root: Path) -> list[Path]:
+    """The files a hop's glob matches, relative to `root` (the configuration's directory) unless
+    it is absolute."""
+    anchored = Path(pattern) if Path(pattern).is_absolute() else root / pattern
+    anchor = Path(anchored.anchor)
+    return sorted(found for found in anchor.glob(str(anchored.relative_to(anchor))) if found.is_file())
+
+
+def where_written(path: NetworkPath, hop: int | None = None) -> str:
+    """Where a path is written, as `file:line: path 'name'`, at the hop's own line when `hop` is given."""
+    location = path.location if hop is None else path.hop_location(hop)
+    return f"{location.file}:{location.line}: path '{path.name}'"
 
 
 def resolve(paths: Sequence[NetworkPath], results: Sequence[FileResult],
@@ -446,16 +456,17 @@ def resolve(paths: Sequence[NetworkPath], results: Sequence[FileResult],
                   if any(matches(hop, Path(file)) for file in result.files or (result.path,))] for hop in path.hops]
         if not any(found):
             continue
-        for hop, indexes in zip(path.hops, found):
+        for number, (hop, indexes) in enumerate(zip(path.hops, found, strict=True)):
+            where = where_written(path, number)
             if not indexes:
-                raise PathError(f"{_where(path)}: hop '{hop}' matches no file checked in this run; a path is judged "
+                raise PathError(f"{where}: hop '{hop}' matches no file checked in this run; a path is judged "
                                 "with all of its devices, so check them together")
             if len(indexes) > 1:
                 names = ", ".join(results[index].path for index in indexes)
-                raise PathError(f"{_where(path)}: hop '{hop}' matches {len(indexes)} devices ({names}); name one device per hop")
+                raise PathError(f"{where}: hop '{hop}' matches {len(indexes)} devices ({names}); name one device per hop")
             result = results[indexes[0]]
             if result.status == "skipped":
-                raise PathError(f"{_where(path)}: hop '{hop}' is {result.path}, which easlint did not check ({result.note})")
+                raise PathError(f"{where}: hop '{hop}' is {result.path}, which easlint did not check ({result.note})")
         resolved.append((path, tuple(indexes[0] for indexes in found)))
     return resolved
 
@@ -496,8 +507,8 @@ def with_hops(candidates: Sequence[Candidate], paths: Sequence[NetworkPath], roo
         if not any(matches(hop, file) for hop in path.hops for file in present):
             continue
         for hop in path.hops:
-            for file in sorted(root.glob(hop)) if not Path(hop).is_absolute() else [Path(hop)]:
-                if file.is_file() and file.resolve() not in known:
+            for file in hop_files(hop, root):
+                if file.resolve() not in known:
                     known.add(file.resolve())
                     added.append(Candidate(file, explicit=False))
     return [*candidates, *added]

@@ -205,3 +205,11 @@ def test_a_path_brings_in_its_other_hops(project: Path, capsys: pytest.CaptureFi
     code, report = run_json(["haproxy.cfg"], capsys)  # as a pre-commit hook passes one changed file
     assert sorted(result["path"] for result in report["files"]) == ["fw/edge.cfg", "haproxy.cfg"]
     assert [f["rule_id"] for f in report["findings"]] == ["EAS102"]  # the firewall's timer; the proxy blocks for both
+
+
+def test_a_hop_that_matches_nothing_is_reported_at_its_own_line(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (project / ".easlint.yaml").write_text("paths:\n  - name: internet\n    hops:\n      - haproxy.cfg\n"
+                                           "      - firewall/*.conf\n")
+    assert cli.main(["haproxy.cfg", "--jobs", "1"]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("easlint: error: .easlint.yaml:5: path 'internet': hop 'firewall/*.conf' matches no file")

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from linter.analysis import SIMULATED_FORMS, analyze, entry_binds, probes_at
 from linter.files import Candidate, Unreadable, display_path, read_text
 from linter.model import Device
-from linter.paths import Hop, PathError, combine, probe_keys, summarize
+from linter.paths import Hop, PathError, combine, hop_files, probe_keys, summarize, where_written
 from linter.policy import Policy
 from linter.probes import build_probes
 from linter.scope import find_scope
@@ -79,12 +79,6 @@ def render_trace(device: Device, policy: Policy, client: str, host: str | None =
 # -- easlint trace --path --------------------------------------------------------------------------
 
 
-def _hop_files(pattern: str, root: Path) -> list[Path]:
-    anchored = Path(pattern) if Path(pattern).is_absolute() else root / pattern
-    anchor = Path(anchored.anchor)
-    return sorted(found for found in anchor.glob(str(anchored.relative_to(anchor))) if found.is_file())
-
-
 def _parse(path: Path) -> Device:
     name = display_path(path)
     archive = archive_vendor(path)
@@ -107,12 +101,12 @@ def path_devices(path: NetworkPath, root: Path) -> list[Device]:
     from linter.engine import device_candidates
 
     devices = []
-    where = f"{path.location.file}:{path.location.line}: path '{path.name}'"
-    for hop in path.hops:
-        candidates = device_candidates([Candidate(found, explicit=True) for found in _hop_files(hop, root)])
+    for number, hop in enumerate(path.hops):
+        candidates = device_candidates([Candidate(found, explicit=True) for found in hop_files(hop, root)])
         if len(candidates) != 1:
             found = ", ".join(display_path(candidate.path) for candidate in candidates) or "nothing"
-            raise PathError(f"{where}: hop '{hop}' must match one device under {display_path(root)}, it matches {found}")
+            raise PathError(f"{where_written(path, number)}: hop '{hop}' must match one device under "
+                            f"{display_path(root)}, it matches {found}")
         devices.append(_parse(candidates[0].path))
     return devices
 
