@@ -180,6 +180,17 @@ def _policy(args: argparse.Namespace, config):
     return config.policy(_base_policy(args, config))
 
 
+def _with_exchange_inputs(policy, config):
+    """The policy with the web.config and device access rules the configuration names, as a
+    check would use them (a check also finds them among its files)."""
+    from linter.exchange_inputs import ExchangeInputsError, policy_for_run
+
+    try:
+        return policy_for_run(policy, (), config)
+    except ExchangeInputsError as error:
+        raise UsageError(str(error)) from None
+
+
 def _with_severities(report, config) -> None:
     """The configuration's per-rule severities over the rules' own, for every finding of the run
     (a rule that raises one finding above its default, like EAS002 on the ActiveSync path, is
@@ -239,7 +250,8 @@ def _check(args: argparse.Namespace) -> int:
     if args.show_config:
         from linter.config import show_config
 
-        sys.stdout.write(show_config(config, _base_policy(args, config)))
+        base = _base_policy(args, config)
+        sys.stdout.write(show_config(config, base, _with_exchange_inputs(config.policy(base), config)))
         return EXIT_OK
     outputs = _outputs(args)
     policy = _policy(args, config)
@@ -316,13 +328,8 @@ def _trace(args: argparse.Namespace) -> int:
 
     if (args.file is None) == (args.path is None) or (args.path and args.host):
         raise UsageError("trace: give FILE (optionally with --host) or --path NAME")
-    from linter.exchange_inputs import ExchangeInputsError, policy_for_run
-
     config = _config(args)
-    try:  # the web.config and device access rules the configuration names, as a check would use them
-        policy = policy_for_run(_policy(args, config), (), config)
-    except ExchangeInputsError as error:
-        raise UsageError(str(error)) from None
+    policy = _with_exchange_inputs(_policy(args, config), config)
     names = [app.name for app in policy.probed_apps] + [client.name for client in policy.allowed_clients]
     app = policy.blocked_app(args.app) or policy.allowed_client(args.app)
     if app is None:

@@ -1031,11 +1031,14 @@ class _Lines:
         return "".join(f"{text:<{width}}# {origin}\n" if origin else f"{text}\n" for text, origin in self.rows)
 
 
-def show_config(config: Config, base: Policy | None = None) -> str:
+def show_config(config: Config, base: Policy | None = None, effective: Policy | None = None) -> str:
     """The effective settings and where each came from, as YAML with comments. The text loads
-    back as a configuration equal in effect (run from the same directory)."""
+    back as a configuration equal in effect (run from the same directory). `effective` is the
+    policy with the Exchange inputs the configuration names (web.config, device access rules)
+    applied: what they contribute is shown as comments, since the files stay where it comes from."""
     base = base or config.base_policy()
     policy = config.policy(base)
+    effective = effective or policy
     lines = _Lines()
     lines.add(f"# easlint effective configuration; settings from {display_path(config.path) if config.path else 'built-in defaults (no configuration file found)'}")
     if config.path:
@@ -1047,7 +1050,7 @@ def show_config(config: Config, base: Policy | None = None) -> str:
         written = getattr(config.exchange, key) is not None
         origin = config.origin(f"exchange.{key}") if written else pack_origin
         if config.exchange.web_config and key in EXCHANGE_OWN_KEYS:
-            lines.add(f"  # {key}: from the web.config")
+            lines.add(f"  # {key}: {getattr(effective.heartbeat, attribute)}", f"from the {effective.heartbeat.source}")
             continue
         lines.add(f"  {key}: {getattr(policy.heartbeat, attribute)}", origin)
     if config.exchange.web_config:
@@ -1065,6 +1068,7 @@ def show_config(config: Config, base: Policy | None = None) -> str:
         for key in ("user_agents", "device_types", "query_tokens"):
             if getattr(app, key):
                 lines.add(f"      {key}: {_yaml_list(getattr(app, key))}")
+    _show_access_rule_entries(lines, config, [app.name for app in effective.blocked_apps if app not in policy.blocked_apps])
     lines.add("  allow:")
     for client in policy.allowed_clients:
         lines.add(f"    - name: {_yaml_scalar(client.name)}", config.origin(f"apps.allow.{client.name}")
@@ -1072,6 +1076,8 @@ def show_config(config: Config, base: Policy | None = None) -> str:
         lines.add(f"      user_agent: {_yaml_scalar(client.user_agent)}")
         lines.add(f"      device_type: {_yaml_scalar(client.device_type)}")
         lines.add(f"      forms: {_yaml_list(client.forms)}")
+    _show_access_rule_entries(lines, config, [client.name for client in effective.allowed_clients
+                                              if client not in policy.allowed_clients])
     if config.apps.device_access_rules:
         lines.add(f"  device_access_rules: {_yaml_scalar(str(config.apps.device_access_rules))}", config.origin("apps.device_access_rules"))
         lines.add(f"  device_access_rules_mode: {config.apps.device_access_rules_mode}", config.origin("apps.device_access_rules_mode"))
@@ -1084,6 +1090,12 @@ def show_config(config: Config, base: Policy | None = None) -> str:
     _show_list(lines, "waivers", [_waiver_pairs(waiver) for waiver in config.waivers],
                [f"{waiver.location.file}:{waiver.location.line}" for waiver in config.waivers], "no central waivers")
     return lines.render()
+
+
+def _show_access_rule_entries(lines: _Lines, config: Config, names: list[str]) -> None:
+    """Entries the device access rule export adds (or that replace a pack entry), as comments."""
+    for name in names:
+        lines.add(f"    # - name: {_yaml_scalar(name)}", f"from {config.origin('apps.device_access_rules')}")
 
 
 def _waiver_pairs(waiver: CentralWaiver) -> list[tuple[str, object]]:

@@ -5,6 +5,7 @@ or named in the configuration, end to end through the command line."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -140,3 +141,16 @@ def test_trace_probes_the_apps_of_the_named_access_rules(repository: Path, capsy
     assert cli.main(["trace", str(lb), "--app", "NineMail"]) == 0
     shown = capsys.readouterr().out
     assert "User-Agent: NineMail" in shown and "verdict: allowed" in shown
+
+
+def test_show_config_shows_what_the_named_exchange_files_contribute(repository: Path,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    shutil.copy(SYNC_WEB_CONFIG, repository / "web.config")
+    (repository / "rules.csv").write_text(NINE_RULES)
+    (repository / ".easlint.yaml").write_text("exchange:\n  web_config: web.config\napps:\n  device_access_rules: rules.csv\n")
+    assert cli.main(["--show-config"]) == 0
+    shown = capsys.readouterr().out
+    assert re.search(r"^  # max_heartbeat_interval: 1800 +# from the Exchange Sync web.config web.config \(.*"
+                     r"MaxHeartbeatInterval at line 19", shown, re.MULTILINE)
+    assert re.search(r"^    # - name: \"NineMail \(device access rule 'Block Nine', rules.csv:3\)\" +# from .easlint.yaml:4",
+                     shown, re.MULTILINE)
