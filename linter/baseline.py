@@ -14,7 +14,9 @@ rules' own findings (EAS004, EAS005) are left out, so a baseline cannot make `un
 meaningless: waivers are managed by editing the waivers.
 
 The file is JSON, sorted and stable (the same findings give the same bytes), with the fields
-besides the fingerprint kept for the reader of a diff.
+besides the fingerprint kept for the reader of a diff. Devices and files are recorded relative
+to the top of the git repository the run is in (the working directory outside one), so a
+baseline written at the top still matches when easlint runs from a subdirectory.
 """
 
 from __future__ import annotations
@@ -25,10 +27,12 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
+from functools import cache
 from pathlib import Path
 
 from linter import __version__
-from linter.findings import Finding, Suppression
+from linter.files import display_path
+from linter.findings import Finding, Suppression, fingerprint_of
 from policies.waiver_rules import WAIVER_RULES
 
 __all__ = ["SCHEMA_VERSION", "Baseline", "BaselineEntry", "BaselineError", "apply_baseline", "load_baseline",
@@ -65,14 +69,44 @@ class Baseline:
     path: str
     entries: tuple[BaselineEntry, ...]
 
+    @staticmethod
+    def file_of(entry: BaselineEntry) -> str:
+        """The entry's file as this run names files (relative to the working directory)."""
+        return display_path(Path(os.path.normpath(_top() / entry.file)))
+
+
+def _top() -> Path:
+    """What recorded paths are relative to: the top of the git repository holding the working
+    directory, or the working directory itself outside one."""
+    return _top_of(os.getcwd())
+
+
+@cache
+def _top_of(working_directory: str) -> Path:
+    here = Path(working_directory).resolve()
+    return next((folder for folder in (here, *here.parents) if (folder / ".git").exists()), here)
+
+
+def _anchored(path: str) -> str:
+    """`path`, as the run names it (relative to the working directory), relative to `_top()`;
+    a file outside it keeps its absolute name."""
+    absolute = os.path.abspath(path)
+    relative = os.path.relpath(absolute, _top())
+    return Path(absolute if relative.startswith("..") else relative).as_posix()
+
+
+def _key(finding: Finding) -> str:
+    """The finding's fingerprint with its device named relative to `_top()`."""
+    return fingerprint_of(finding.rule_id, _anchored(finding.device), finding.object_path, finding.attribute)
+
 
 def _recorded(finding: Finding) -> bool:
     return finding.suppression is None or finding.suppression.kind == "baseline"
 
 
 def _entry(finding: Finding) -> BaselineEntry:
-    return BaselineEntry(finding.fingerprint, finding.rule_id, finding.device, finding.object_path, finding.attribute,
-                         finding.location.file)
+    return BaselineEntry(_key(finding), finding.rule_id, _anchored(finding.device), finding.object_path,
+                         finding.attribute, _anchored(finding.location.file))
 
 
 def _counts(finding: Finding) -> bool:
@@ -164,8 +198,9 @@ def apply_baseline(findings: Iterable[Finding], baseline: Baseline,
     # the same run always marks the same findings.
     for number in sorted(range(len(result)), key=lambda number: result[number].sort_key()):
         finding = result[number]
-        if _counts(finding) and remaining[finding.fingerprint] > 0:
-            remaining[finding.fingerprint] -= 1
+        key = _key(finding)
+        if _counts(finding) and remaining[key] > 0:
+            remaining[key] -= 1
             if finding.suppression is None:
                 result[number] = replace(finding, suppression=suppression)
     fixed = 0

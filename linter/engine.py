@@ -262,7 +262,7 @@ def _apply_baseline(report: Report, baseline: Baseline) -> None:
     checked = {result.path for result in report.files if result.status == "checked"}
     selected = {rule.id for rule in report.rules}
     findings, fixed = apply_baseline(report.findings, baseline,
-                                     checked=lambda entry: entry.file in checked and entry.rule in selected)
+                                     checked=lambda entry: baseline.file_of(entry) in checked and entry.rule in selected)
     _redistribute(report, findings)
     report.baseline_fixed = fixed
 

@@ -69,8 +69,13 @@ class Finding:
 
     @property
     def fingerprint(self) -> str:
-        key = "\x1f".join((self.rule_id, self.device, self.object_path, self.attribute))
-        return hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()[:32]
+        return fingerprint_of(self.rule_id, self.device, self.object_path, self.attribute)
 
     def sort_key(self) -> tuple:
         return (self.location.file, self.location.line, self.location.column or 0, self.rule_id, self.attribute)
+
+
+def fingerprint_of(rule_id: str, device: str, object_path: str, attribute: str) -> str:
+    """The identity of a finding that survives moved lines: rule, device, object and attribute."""
+    key = "\x1f".join((rule_id, device, object_path, attribute))
+    return hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()[:32]

@@ -4,6 +4,7 @@ survive edits that move lines."""
 from __future__ import annotations
 
 import json
+import shutil
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -283,3 +284,24 @@ def test_entries_keep_their_readable_fields(tmp_path: Path) -> None:
     write_baseline([finding()], path)
     assert load_baseline(path).entries == (BaselineEntry(finding().fingerprint, "EAS102", NAME, "backend be_exchange",
                                                          "timeout server", NAME),)
+
+
+def test_a_baseline_matches_from_another_working_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    """Written at the top of a repository, used from a subdirectory: paths are recorded relative
+    to the top of the repository, so the same findings still match and none counts as fixed."""
+    from linter import cli
+
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "lb").mkdir()
+    shutil.copy(Path(__file__).parents[1] / "examples" / "haproxy" / "exchange-short-timeout.cfg", tmp_path / "lb" / "haproxy.cfg")
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["lb", "--write-baseline", "easlint-baseline.json", "--jobs", "1", "--quiet"]) == 0
+    recorded = json.loads((tmp_path / "easlint-baseline.json").read_text())["entries"]
+    assert {entry["device"] for entry in recorded} == {"lb/haproxy.cfg"}
+    capsys.readouterr()
+    monkeypatch.chdir(tmp_path / "lb")
+    assert cli.main(["haproxy.cfg", "--baseline", "../easlint-baseline.json", "--format", "json", "--jobs", "1"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["findings"] and all(f["suppression"]["kind"] == "baseline" for f in report["findings"])
+    assert report["summary"]["baseline_fixed"] == 0
