@@ -154,3 +154,13 @@ def test_show_config_shows_what_the_named_exchange_files_contribute(repository: 
                      r"MaxHeartbeatInterval at line 19", shown, re.MULTILINE)
     assert re.search(r"^    # - name: \"NineMail \(device access rule 'Block Nine', rules.csv:3\)\" +# from .easlint.yaml:4",
                      shown, re.MULTILINE)
+
+
+def test_the_web_config_reaches_worker_processes(repository: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for name in ("lb-a", "lb-b"):
+        place_load_balancer(repository / name, 1700)
+    shutil.copy(SYNC_WEB_CONFIG, repository / "web.config")
+    assert cli.main([".", "--format", "json", "--jobs", "2"]) == 1
+    findings = json.loads(capsys.readouterr().out)["findings"]
+    timers = [finding for finding in findings if finding["rule_id"] == "EAS102"]
+    assert len(timers) == 2 and all(f["expected"].startswith(">= 1860 s") for f in timers)
