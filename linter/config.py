@@ -27,7 +27,6 @@ size 0..10000, alert threshold 0..3540 s, and Exchange rejects Min > Max (event 
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import ipaddress
 import json
 import os
@@ -39,7 +38,7 @@ from datetime import date
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from types import MappingProxyType
+from types import MappingProxyType, ModuleType
 from typing import TYPE_CHECKING
 
 from linter.files import display_path
@@ -51,10 +50,15 @@ if TYPE_CHECKING:
     from linter.waivers import CentralWaiver
     from policies.base import Rule
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10 needs the backport (pyproject: tomli; python_version < "3.11")
-    import tomli as tomllib
+
+def _tomllib() -> ModuleType:
+    """The TOML reader, imported only when a pyproject.toml is read."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10 needs the backport (pyproject: tomli; python_version < "3.11")
+        import tomli as tomllib
+    return tomllib
+
 
 __all__ = [
     "AppSettings", "Config", "ConfigError", "Endpoint", "ExchangeSettings", "FileVendor", "NetworkPath", "Problem",
@@ -452,6 +456,7 @@ def _from_toml(value: object) -> object:
 
 def _toml_source(path: Path, name: str) -> _Source:
     text = _read_text(path, name, MAX_PYPROJECT_BYTES)
+    tomllib = _tomllib()
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -513,7 +518,9 @@ def _explain(error, source: _Source) -> list[Problem]:  # type: ignore[no-untype
         problems = []
         for key in (key for key in instance if key not in allowed):
             where = f" in {_dotted(path)}" if path else ""
-            close = difflib.get_close_matches(key, allowed, n=1)
+            from difflib import get_close_matches  # only for a mistyped key
+
+            close = get_close_matches(key, allowed, n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             message = f"unknown key '{key}'{where}; allowed: {', '.join(allowed)}{hint}"
             problems.append(dataclasses.replace(source.problem((*path, key), message, at_key=True), message=message))
@@ -804,6 +811,7 @@ def _declares_easlint(pyproject: Path) -> bool:
         text = pyproject.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError):
         return False
+    tomllib = _tomllib()
     try:
         tool = tomllib.loads(text).get("tool")
     except tomllib.TOMLDecodeError:

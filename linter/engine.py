@@ -14,9 +14,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from linter.analysis import Analysis, analyze
-from linter.baseline import Baseline, apply_baseline
 from linter.config import Config
 from linter.files import (
     Candidate,
@@ -28,7 +28,6 @@ from linter.files import (
 )
 from linter.findings import Finding, Severity
 from linter.model import Device, DeviceKind, Location
-from linter.paths import ProbeVerdict, judge_paths, summarize, with_hops
 from linter.policy import Policy
 from linter.waivers import (
     CentralWaiver,
@@ -41,6 +40,10 @@ from parsers.detect import SNIFF_BYTES, detect_vendor
 from policies.app_blocking import NO_L7_VISIBILITY
 from policies.base import Rule, RuleContext
 from policies.hygiene import CANNOT_VERIFY, PARSE_ERROR, unreadable_file
+
+if TYPE_CHECKING:  # imported where used: most runs have no baseline and no network paths
+    from linter.baseline import Baseline
+    from linter.paths import ProbeVerdict
 
 __all__ = ["FileResult", "InputError", "Report", "check_file", "run"]
 
@@ -143,7 +146,11 @@ def _check_device(candidate: Candidate, vendor_name: str, text: str | None, poli
         else:
             device = support.parse(name, text, candidate.path.parent)
         findings, analysis = _run_rules(device, policy, rules, vendor_name)
-        summary = summarize(analysis) if verdicts else ()
+        summary: tuple[ProbeVerdict, ...] = ()
+        if verdicts:
+            from linter.paths import summarize
+
+            summary = summarize(analysis)
         waivers = _inline_waivers(device, vendor_name, text, name)
     except Exception as error:  # a bug in easlint: report it for this file and go on
         message = f"{name}: internal error while checking ({type(error).__name__}: {error})"
@@ -234,6 +241,8 @@ def run(paths: list[str], policy: Policy, rules: tuple[Rule, ...], all_files: bo
     config = config or Config()
     candidates = discover(paths, all_files)
     if config.paths:
+        from linter.paths import with_hops
+
         candidates = with_hops(candidates, config.paths, config.root, config.matches)
     candidates = device_candidates([dataclasses.replace(candidate, vendor=config.vendor_for(candidate.path))
                                     for candidate in candidates])
@@ -243,6 +252,8 @@ def run(paths: list[str], policy: Policy, rules: tuple[Rule, ...], all_files: bo
                                   verdicts=bool(config.paths)))
     on_path: frozenset[str] = frozenset()
     if config.paths:
+        from linter.paths import judge_paths
+
         report.files[:], on_path = judge_paths(report.files, config.paths, config.matches, rules)
     _firewalls_behind_proxies(report, on_path)
     _apply_waivers(report, inline_waivers, central_waivers, today or date.today())
@@ -259,6 +270,8 @@ def _apply_waivers(report: Report, inline: bool, central: Sequence[CentralWaiver
 
 
 def _apply_baseline(report: Report, baseline: Baseline) -> None:
+    from linter.baseline import apply_baseline
+
     checked = {result.path for result in report.files if result.status == "checked"}
     selected = {rule.id for rule in report.rules}
     findings, fixed = apply_baseline(report.findings, baseline,

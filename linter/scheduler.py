@@ -13,22 +13,24 @@ reports are reproducible.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import signal
 import sys
 import threading
 import time
 from collections.abc import Iterator
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from linter.engine import FileResult, check_file, timed_out
 from linter.files import Candidate, display_path
 from linter.policy import Policy
 from policies.base import Rule
+
+if TYPE_CHECKING:  # the process pool's modules are imported only when a run uses one
+    import multiprocessing.context
+    from concurrent.futures import Future
 
 PROGRESS_AFTER_SECONDS = 1.0
 PROGRESS_INTERVAL_SECONDS = 0.2
@@ -152,6 +154,8 @@ def check_all(candidates: list[Candidate], policy: Policy, rules: tuple[Rule, ..
 
 
 def _pool_context() -> multiprocessing.context.BaseContext:
+    import multiprocessing
+
     # fork starts a worker in milliseconds with everything already imported; elsewhere the
     # platform default (spawn) is the only safe choice.
     methods = multiprocessing.get_all_start_methods()
@@ -160,6 +164,9 @@ def _pool_context() -> multiprocessing.context.BaseContext:
 
 def _check_in_pool(candidates: list[Candidate], policy: Policy, rules: tuple[Rule, ...], jobs: int,
                    timeout: float | None, bar: _Progress, verdicts: bool) -> list[FileResult]:
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
     results: dict[int, FileResult] = {}
     rule_ids = tuple(rule.id for rule in rules)
     with ProcessPoolExecutor(max_workers=jobs, mp_context=_pool_context(), initializer=_init_worker,

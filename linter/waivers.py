@@ -29,7 +29,6 @@ text for the marker, so files without waivers cost one substring search.
 
 from __future__ import annotations
 
-import difflib
 import enum
 import json
 import os
@@ -240,6 +239,8 @@ def _resolve(selector: str) -> Rule | None:
 
 def _closest(selector: str) -> str | None:
     """The rule id or name a misspelt selector most likely means."""
+    import difflib  # only for a rule name that matches none
+
     close = difflib.get_close_matches(selector.upper(), list(_RULE_IDS), n=1) or \
         difflib.get_close_matches(selector.lower(), list(_RULE_NAMES), n=1)
     return close[0] if close else None
