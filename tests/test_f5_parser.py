@@ -268,3 +268,58 @@ def test_corpus_files_are_linted(path: Path, policy: Policy) -> None:
     if not path.name.startswith("batfish__"):  # Batfish's parser tests break configs on purpose
         assert not errors, errors
     assert not [f for f in findings if f.rule_id == "EAS002" and f.severity.value == "error"]
+
+
+def _many_virtuals(count: int) -> str:
+    return POOL + "".join(virtual(HTTPS, name=f"/Common/vs{number}", destination=f"/Common/203.0.113.20:{1000 + number}")
+                          for number in range(count))
+
+
+def test_parsing_pauses_the_cycle_collector_and_hands_it_back_as_it_was() -> None:
+    import gc
+
+    was_enabled = gc.isenabled()
+    try:
+        gc.disable()
+        assert len(parse("bigip.conf", _many_virtuals(3)).listeners) == 3
+        assert not gc.isenabled()  # a caller that paused it keeps it paused
+        gc.enable()
+        assert len(parse("bigip.conf", _many_virtuals(3)).listeners) == 3
+        assert gc.isenabled()
+    finally:
+        (gc.enable if was_enabled else gc.disable)()
+
+
+def test_a_large_device_leaves_the_young_generation_when_its_build_ends() -> None:
+    """The device a large file makes is collected once as it is built, not again by every later
+    young collection (parsers.f5._cycle_collector_paused)."""
+    import gc
+
+    if not gc.isenabled():
+        pytest.skip("the cycle collector is disabled in this process")
+    gc.collect()
+    device = parse("bigip.conf", _many_virtuals(2500))
+    assert len(device.listeners) == 2500
+    assert gc.get_count()[0] < 1000  # the young generation was collected: it holds no more than a few new objects
+    assert gc.get_count()[1] == 0  # and so was the middle one, into which the device would otherwise have gone
+
+
+def test_linting_one_bigip_conf_leaves_unused_machinery_unimported(tmp_path: Path) -> None:
+    """A pre-commit run on one file pays for what it uses only: no process pool, no archive
+    reader, no baseline or network-path code (bench/run_f5.py times the whole process)."""
+    import json
+    import subprocess
+    import sys
+
+    config = tmp_path / "bigip.conf"
+    config.write_text(_many_virtuals(2), encoding="utf-8")
+    script = ("import contextlib, io, json, sys\nfrom linter.cli import main\n"
+              "with contextlib.redirect_stdout(io.StringIO()):\n    code = main([sys.argv[1], '--format', 'json'])\n"
+              "print(json.dumps([code, sorted(sys.modules)]))\n")
+    result = subprocess.run([sys.executable, "-c", script, str(config)], capture_output=True, text=True, cwd=tmp_path,
+                            check=True)
+    code, modules = json.loads(result.stdout)
+    assert code in (0, 1)
+    assert "parsers.f5.virtuals" in modules  # the file was read
+    unused = {"multiprocessing", "concurrent.futures", "tarfile", "linter.baseline", "linter.paths"}
+    assert unused.isdisjoint(modules), sorted(unused.intersection(modules))

@@ -17,9 +17,13 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Container
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from linter.model import Diagnostic, Level, Location
 from parsers.f5.tmsh import Node, Problem, Stanza, parse_body
+
+if TYPE_CHECKING:
+    from parsers.f5.profiles import Setting
 
 # Stanza types read into the model (the rest are counted and skipped).
 MODELLED = frozenset({
@@ -53,17 +57,31 @@ def resolve(name: str, referrer: str, known: Container[str]) -> str:
     return candidates[1]
 
 
-@dataclass
 class Entry:
     """A modelled stanza: `path` is the object's full name. Its body is read the first time it
     is needed (most nodes, monitors and profiles of a large device never are); the problems
-    found then go to `sink`, the device's diagnostics."""
+    found then go to `sink`, the device's diagnostics.
 
-    stanza: Stanza
-    path: str
-    sink: list[Diagnostic]
-    _body: list[Node] | None = None
-    _index: dict[str, Node] | None = None
+    A large device asks an entry for its values and locations tens of thousands of times, so
+    what never changes is worked out once: its `object_path`, the index of its statements, and
+    its `Location`s, shared through `locations` (one table per file) by every entry of the
+    file; a `Location` is immutable, so sharing one is the same as making it again."""
+
+    __slots__ = ("_body", "_index", "_locations", "_object_path", "kind", "path", "sink", "stanza")
+
+    def __init__(self, stanza: Stanza, path: str, sink: list[Diagnostic], locations: dict[int, Location] | None = None,
+                 kind: tuple[str, ...] | None = None) -> None:
+        self.stanza = stanza
+        self.path = path
+        self.sink = sink
+        self.kind = kind if kind is not None else stanza.kind
+        self._locations = locations if locations is not None else {}
+        self._object_path: str | None = None
+        self._body: list[Node] | None = None
+        self._index: dict[str, Node] | None = None
+
+    def __repr__(self) -> str:
+        return f"Entry({self.object_path!r})"
 
     @property
     def body(self) -> list[Node]:
@@ -74,34 +92,37 @@ class Entry:
         return self._body
 
     @property
-    def type(self) -> str:
-        """The type word after the module and class (`tcp` of `ltm profile tcp`)."""
-        return self.stanza.kind[2] if len(self.stanza.kind) > 2 else self.stanza.kind[-1]
+    def object_path(self) -> str:
+        """`ltm virtual /Common/vs`: how findings and diagnostics name the object."""
+        if self._object_path is None:
+            self._object_path = " ".join(self.kind) + " " + self.path
+        return self._object_path
 
     @property
-    def object_path(self) -> str:
-        return " ".join(self.stanza.kind) + " " + self.path
+    def type(self) -> str:
+        """The type word after the module and class (`tcp` of `ltm profile tcp`)."""
+        return self.kind[2] if len(self.kind) > 2 else self.kind[-1]
 
     def location(self, line: int | None = None) -> Location:
-        return Location(self.stanza.file, line or self.stanza.line)
+        line = line or self.stanza.line
+        found = self._locations.get(line)
+        if found is None:
+            found = self._locations[line] = Location(self.stanza.file, line)
+        return found
 
     @property
     def index(self) -> dict[str, Node]:
         """The first statement of each key (`pool`, `profiles`, ...)."""
-        if self._index is None:
-            index: dict[str, Node] = {}
-            for node in self.body:
-                if node.words and node.words[0] not in index:
-                    index[node.words[0]] = node
-            self._index = index
+        if self._index is None:  # read backwards, so that the first statement of a key is the one kept
+            self._index = {node.words[0]: node for node in reversed(self.body) if node.words}
         return self._index
 
     def first(self, key: str) -> Node | None:
-        return self.index.get(key)
+        return (self._index if self._index is not None else self.index).get(key)
 
     def value(self, key: str) -> tuple[str, int] | None:
         """The single value of `key value` and its line."""
-        node = self.index.get(key)
+        node = (self._index if self._index is not None else self.index).get(key)
         if node is None or len(node.words) < 2:
             return None
         return node.words[1], node.line
@@ -126,6 +147,8 @@ class Config:
     skipped: Counter[str] = field(default_factory=Counter)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     _profile_names: set[str] | None = field(default=None, repr=False)
+    locations: dict[str, dict[int, Location]] = field(default_factory=dict, repr=False)  # per file, by line
+    settings: dict[tuple[str, ...], Setting | None] = field(default_factory=dict, repr=False)  # found by profiles.find_setting
 
     def profile_names(self) -> set[str]:
         """Every profile name a reference can mean: the configuration's and the built-ins'."""
@@ -162,7 +185,10 @@ def collect(config: Config, stanzas: list[Stanza], partition: str, base: bool = 
         if kind == ("ltm", "rule"):
             _add(config, config.rules, path, stanza, stanza)
             continue
-        entry = Entry(stanza, path, config.diagnostics)
+        locations = config.locations.get(stanza.file)
+        if locations is None:
+            locations = config.locations[stanza.file] = {}
+        entry = Entry(stanza, path, config.diagnostics, locations, kind)
         if kind == ("ltm", "virtual"):
             config.virtuals.append(entry)
         elif kind == ("ltm", "virtual-address"):

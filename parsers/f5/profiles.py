@@ -62,13 +62,24 @@ class Setting:
 def profile_type(config: Config, path: str) -> str | None:
     entry = config.profiles.get(path)
     if entry is not None:
-        return "access" if entry.stanza.kind == ("apm", "profile", "access") else entry.type
+        return "access" if entry.kind == ("apm", "profile", "access") else entry.type
     builtin = BUILTIN_PROFILES.get(path)
     return builtin.type if builtin else None
 
 
 def find_setting(config: Config, path: str, key: str, type_default: tuple[str, str] | None = None) -> Setting | None:
-    """The value of `key` for profile `path`, following `defaults-from`."""
+    """The value of `key` for profile `path`, following `defaults-from`. Thousands of virtuals
+    share a few profiles, so each chain is walked once per device (`config.settings`); a chain
+    that raises is walked again each time, to raise again."""
+    cache_key = (path, key) if type_default is None else (path, key, *type_default)
+    if cache_key in config.settings:
+        return config.settings[cache_key]
+    found = _walk_chain(config, path, key, type_default)
+    config.settings[cache_key] = found
+    return found
+
+
+def _walk_chain(config: Config, path: str, key: str, type_default: tuple[str, str] | None) -> Setting | None:
     chain: list[str] = []
     current: str | None = path
     while current is not None:

@@ -54,8 +54,7 @@ _MODULE_WORDS = "(?:" + "|".join(re.escape(module) for module in sorted(MODULES,
 _FIRST_MODULE_LINE = re.compile(_MODULE_WORDS)
 _NEXT_MODULE_LINE = re.compile("\n" + _MODULE_WORDS)
 _ONE_LINE_QUOTED = re.compile(r'"[^"\n]*"')
-_NOT_BRACE = re.compile(r"[^{}]+")
-_KEEP_BRACES = {code: None for code in range(128) if chr(code) not in "{}"}  # str.translate: ASCII non-braces go
+_NOT_BRACE_BYTES = bytes(code for code in range(256) if code not in b"{}")  # bytes.translate deletes these
 _QUOTE_OR_BRACE = re.compile(r'\\.|["{}]', re.DOTALL)
 _TCL_BRACE = re.compile(r"\\.|[{}]", re.DOTALL)
 _TOKEN = re.compile(
@@ -242,13 +241,12 @@ def _standard_stanza(file: str, chunk: str, line: int) -> Stanza | None:
     opening = counted.count("{")
     if opening == 1 and counted.count("}") == 1:  # `ltm node n {`, `address a`, `}`: nothing to pair up
         return Stanza(header, file, line, line + body.count("\n"), body, tcl)
-    braces = counted.translate(_KEEP_BRACES)
-    if not braces.isascii():
-        braces = _NOT_BRACE.sub("", braces)
+    # Only the braces, in order; in UTF-8 no byte of another character is a brace.
+    braces = counted.encode("utf-8", "surrogatepass").translate(None, _NOT_BRACE_BYTES)
     inner = braces[1:-1]  # the first brace is the header's, the last the stanza's end
-    while "{}" in inner:
-        inner = inner.replace("{}", "")
-    if inner or braces[:1] != "{":
+    while b"{}" in inner:
+        inner = inner.replace(b"{}", b"")
+    if inner or braces[:1] != b"{":
         return None
     return Stanza(header, file, line, line + body.count("\n"), body, tcl)
 
@@ -283,10 +281,10 @@ def _header_words(line: str) -> list[str] | None:
     open_at = line.find("{")
     if open_at <= 0:
         return None
-    words = line[:open_at].split()
-    if not words or any('"' in word for word in words):
+    before = line[:open_at]
+    if '"' in before:
         return None
-    return words
+    return before.split() or None
 
 
 def _report_stray(result: SplitResult, lines: list[str], start: int, end: int) -> None:
@@ -374,10 +372,11 @@ def parse_body(stanza: Stanza, problems: list[Problem]) -> list[Node]:
     """The statements of a stanza's body. A statement ends at a line end or after its block."""
     text, first_line = stanza.body_text()
     found: list[Problem] = []
-    body = _layout_body(text, first_line, " ".join(stanza.header), found)
+    what = " ".join(stanza.header)
+    body = _layout_body(text, first_line, what, found)
     if body is None:
         found = []
-        body = _tokenized_body(text, first_line, " ".join(stanza.header), found)
+        body = _tokenized_body(text, first_line, what, found)
     problems.extend(found)
     if first_line == stanza.line or _INLINE_BLOCK.search(text):
         body = _one_line_properties(body, stanza.line)
@@ -453,16 +452,21 @@ def _flags(quoted: list[bool]) -> tuple[bool, ...]:
 
 def _layout_body(text: str, line: int, what: str, problems: list[Problem]) -> list[Node] | None:
     """The fast reader: line by line, the shapes BIG-IP writes (`key value`, `name {`, `name { }`,
-    `}`) without a tokenizer, other lines through it one at a time. None when a quoted string
-    spans lines: only the exact tokenizer reads those."""
+    `}`, `key "a quoted value"`) without a tokenizer, other lines through it one at a time. None
+    when a quoted string spans lines: only the exact tokenizer reads those.
+
+    It runs over every line of every body easlint reads, so its loop is written for speed: the
+    innermost block is a local (`current`), blocks open and close inline, and a body without `#`
+    or backslash (nearly all of them) skips the two tests that send a line to the tokenizer."""
     blocks = _Blocks(what, problems)
-    number = line - 1
-    for raw in text.split("\n"):
-        number += 1
+    open_blocks, owners = blocks.blocks, blocks.owners
+    current = blocks.root
+    special = "#" in text or "\\" in text
+    for number, raw in enumerate(text.split("\n"), line):
         statement = raw.strip()
         if not statement:
             continue
-        if "#" in statement or "\\" in statement:
+        if special and ("#" in statement or "\\" in statement):
             tokens = [(match.lastgroup, match.group()) for match in _TOKEN.finditer(raw)]
             if any(kind == "open" for kind, _ in tokens):
                 return None
@@ -472,30 +476,44 @@ def _layout_body(text: str, line: int, what: str, problems: list[Problem]) -> li
                 words = statement[:opening].split()  # `description "web application"`: words, then one quoted value
                 flags = (False,) * len(words) + (True,)
                 words.append(statement[opening + 1 : -1])
-                blocks.blocks[-1].append(Node(words, number, None, 0, flags))
+                current.append(Node(words, number, None, 0, flags))
                 continue
             tokens = [(match.lastgroup, match.group()) for match in _TOKEN.finditer(raw)]
             if any(kind == "open" for kind, _ in tokens):
                 return None
-        elif "{" not in statement and "}" not in statement:
-            blocks.blocks[-1].append(Node(statement.split(), number))
-            continue
-        elif statement == "}":
-            blocks.close(number)
-            continue
-        elif statement[-1] == "{" and statement.count("{") == 1 and "}" not in statement:
-            node = Node(statement[:-1].split(), number)
-            blocks.blocks[-1].append(node)
-            blocks.open(node)
+        elif "{" not in statement:
+            if "}" not in statement:
+                current.append(Node(statement.split(), number))
+                continue
+            if statement == "}":
+                if owners:
+                    owners.pop().end_line = number
+                    open_blocks.pop()
+                    current = open_blocks[-1]
+                else:
+                    blocks.close(number)  # reports the stray brace
+                continue
+            tokens = _split_braces(statement)
+        elif statement[-1] == "{" and "}" not in statement and statement.count("{") == 1:
+            node = Node(statement[:-1].split(), number, [])
+            current.append(node)
+            owners.append(node)
+            current = node.block
+            open_blocks.append(current)
             continue
         elif statement.endswith("{ }") and statement.count("{") == 1 and statement.count("}") == 1:
-            blocks.blocks[-1].append(Node(statement[:-3].split(), number, [], number))  # `/Common/http { }`
+            current.append(Node(statement[:-3].split(), number, [], number))  # `/Common/http { }`
             continue
         else:
-            tokens = [("brace" if word in "{}" else "word", word)
-                      for word in statement.replace("{", " { ").replace("}", " } ").split()]
+            tokens = _split_braces(statement)
         _line_tokens(tokens, number, blocks)
+        current = open_blocks[-1]
     return blocks.finish()
+
+
+def _split_braces(statement: str) -> list[tuple[str | None, str]]:
+    """The tokens of a line without quotes or comments: braces and the words between them."""
+    return [("brace" if word in "{}" else "word", word) for word in statement.replace("{", " { ").replace("}", " } ").split()]
 
 
 def _line_tokens(tokens: list[tuple[str | None, str]], number: int, blocks: _Blocks) -> None:

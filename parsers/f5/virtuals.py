@@ -133,7 +133,8 @@ def _monitor_labels(entry: Entry, config: Config) -> list[str]:
 def build_pool(entry: Entry, config: Config) -> Pool:
     members = []
     member_labels = []
-    for node in (entry.first("members").block or []) if entry.first("members") else []:
+    members_node = entry.first("members")
+    for node in (members_node.block or []) if members_node else []:
         if not node.words:
             continue
         member = _member(node.words, node.line, entry, config, node.block or [])
@@ -155,6 +156,7 @@ class VirtualBuilder:
     def __init__(self, config: Config) -> None:
         self.config = config
         self.known_profiles = config.profile_names()
+        self._profile_types: dict[str, str | None] = {}  # by full path: thousands of virtuals share a few profiles
         self._irules: dict[str, object] = {}
         self._data_groups: Mapping[str, object] | None = None
 
@@ -174,7 +176,10 @@ class VirtualBuilder:
             for sub in item.block or []:
                 if sub.key == "context" and len(sub.words) > 1:
                     context = sub.words[1]
-            type_ = profile_type(self.config, path)
+            if path in self._profile_types:
+                type_ = self._profile_types[path]
+            else:
+                type_ = self._profile_types[path] = profile_type(self.config, path)
             location = virtual.location(item.line)
             if type_ is None:
                 self.report("EAS002", f"profile {item.words[0]} is neither defined in this configuration nor a built-in profile "
@@ -184,7 +189,7 @@ class VirtualBuilder:
 
     def _unknown_properties(self, virtual: Entry) -> None:
         for node in virtual.body:
-            if node.key and node.key not in _IRRELEVANT:
+            if node.words and node.words[0] not in _IRRELEVANT:
                 self.report("EAS002", f"unknown ltm virtual property '{node.key}'", virtual.location(node.line), virtual, " ".join(node.words))
 
     # -- timers -----------------------------------------------------------------------------
@@ -321,7 +326,7 @@ class VirtualBuilder:
 
     def build(self, virtual: Entry) -> Listener | None:
         keys = virtual.index.keys()
-        if "disabled" in keys or keys & _NON_SERVING:
+        if "disabled" in keys or not _NON_SERVING.isdisjoint(keys):
             return None
         protocol = virtual.value("ip-protocol")
         if protocol and protocol[0] not in ("tcp", "6"):
