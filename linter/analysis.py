@@ -96,7 +96,11 @@ def _tests_destination(listener: Listener) -> bool:
 def entry_binds(listener: Listener) -> list[Bind]:
     """One bind per port and TLS flag: further addresses on the same port behave the same,
     unless the listener's steps test the destination address (a firewall rulebase), where each
-    address is its own entry point."""
+    address is its own entry point. Most listeners have one bind per port (every F5 virtual
+    has one destination), and then nothing needs to be merged or tested."""
+    keys = [(bind.port, bind.tls) for bind in listener.binds if bind.port is not None]
+    if len(set(keys)) == len(keys):
+        return [bind for bind in listener.binds if bind.port is not None]
     by_address = _tests_destination(listener)
     chosen: dict[tuple[str | None, int, bool], Bind] = {}
     for bind in listener.binds:

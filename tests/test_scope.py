@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from linter.scope import UNKNOWN_HOST, exchange_word, find_scope, host_variants
 from tests.conftest import parse_haproxy
@@ -16,6 +20,22 @@ from tests.conftest import parse_haproxy
 )
 def test_marking_words_are_whole_words(text: str, word: str | None) -> None:
     assert exchange_word(text) == word
+
+
+def _first_marking_word(text: str) -> str | None:
+    """The definition exchange_word's single regex implements: split into ASCII words, take the
+    first that starts with a marking word or is a short one with an optional number."""
+    for word in re.split(r"[^a-z0-9]+", text.lower()):
+        if re.match(r"(?:exchange|activesync|autodiscover)", word) or re.fullmatch(r"(?:owa|ews|mapi|eas|exch)[0-9]*", word):
+            return word
+    return None
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(["exchange", "Exch", "owa", "EWS", "eas", "mapi", "news", "activesync", "auto", "discover",
+                                 "1", "2x", "x", "-", ".", "_", "/", "é", " ", "owasp", "autodiscover"]), max_size=8).map("".join))
+def test_marking_word_is_the_first_whole_word_that_marks(text: str) -> None:
+    assert exchange_word(text) == _first_marking_word(text)
 
 
 def test_marked_pools_and_the_listeners_in_front_of_them() -> None:
