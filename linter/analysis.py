@@ -40,6 +40,8 @@ class Analysis:
     policy: Policy
     scope: Scope
     outcomes: list[Outcome] = field(default_factory=list)
+    # What rules derive from the analysis and share, by name; it lives and dies with the analysis.
+    derived: dict[str, object] = field(default_factory=dict, repr=False)
 
     @property
     def has_activesync_path(self) -> bool:

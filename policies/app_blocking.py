@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
 
 from linter.analysis import Analysis
 from linter.findings import Evidence, Finding, Severity
@@ -317,10 +316,18 @@ def _first_allow_before(steps: tuple[Step, ...], index: int, context: Context) -
     return None
 
 
-@lru_cache(maxsize=4)
 def _shadowed(analysis: Analysis) -> list[tuple[str, str, tuple[Step, Step]]]:
     """(listener, app, (deny, allow)) for each deny that matches blocked requests but never
-    decides them because an allow earlier in its phase always does."""
+    decides them because an allow earlier in its phase always does. EAS201 and EAS204 both
+    ask, so it is worked out once per analysis and kept with it (not in a module-level cache,
+    which would keep the last devices of a run alive)."""
+    found = analysis.derived.get("shadowed")
+    if found is None:
+        found = analysis.derived["shadowed"] = _find_shadowed(analysis)
+    return found  # type: ignore[return-value]
+
+
+def _find_shadowed(analysis: Analysis) -> list[tuple[str, str, tuple[Step, Step]]]:
     decisive: set[Step] = set()
     shadows: dict[tuple[str, str, Step], Step] = {}
     for outcome in analysis.select(Role.BLOCKED):
