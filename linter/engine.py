@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from linter.analysis import Analysis, analyze
+from linter.collector import paused
 from linter.config import Config
 from linter.files import (
     Candidate,
@@ -138,27 +139,35 @@ def check_file(candidate: Candidate, policy: Policy, rules: tuple[Rule, ...], ve
 def _check_device(candidate: Candidate, vendor_name: str, text: str | None, policy: Policy, rules: tuple[Rule, ...],
                   done: Callable[..., FileResult], verdicts: bool) -> FileResult:
     name = display_path(candidate.path)
-    support = vendor(vendor_name)
     try:
-        if text is None:
-            assert support.parse_archive is not None
-            device = support.parse_archive(name, candidate.path)
-        else:
-            device = support.parse(name, text, candidate.path.parent)
-        findings, analysis = _run_rules(device, policy, rules, vendor_name)
-        summary: tuple[ProbeVerdict, ...] = ()
-        if verdicts:
-            from linter.paths import summarize
-
-            summary = summarize(analysis)
-        waivers = _inline_waivers(device, vendor_name, text, name)
+        with paused():  # the device lives only inside _examine (linter.collector says why)
+            details = _examine(candidate, name, vendor_name, text, policy, rules, verdicts)
     except Exception as error:  # a bug in easlint: report it for this file and go on
         message = f"{name}: internal error while checking ({type(error).__name__}: {error})"
         return done(vendor_name, "failed", note=message, internal_error=message)
+    return done(vendor_name, "checked", **details)
+
+
+def _examine(candidate: Candidate, name: str, vendor_name: str, text: str | None, policy: Policy,
+             rules: tuple[Rule, ...], verdicts: bool) -> dict[str, object]:
+    """Parse, analyze and check one device; what the result keeps of it (never the device itself,
+    so that it is freed as soon as this returns)."""
+    support = vendor(vendor_name)
+    if text is None:
+        assert support.parse_archive is not None
+        device = support.parse_archive(name, candidate.path)
+    else:
+        device = support.parse(name, text, candidate.path.parent)
+    findings, analysis = _run_rules(device, policy, rules, vendor_name)
+    summary: tuple[ProbeVerdict, ...] = ()
+    if verdicts:
+        from linter.paths import summarize
+
+        summary = summarize(analysis)
     # a file with nothing traffic passes through (an Exchange input) has no path to look for
     activesync = analysis.has_activesync_path if device.listeners else None
-    return done(vendor_name, "checked", activesync=activesync, findings=tuple(findings),
-                device_kind=device.kind, waivers=waivers, files=device.files, verdicts=summary)
+    return {"activesync": activesync, "findings": tuple(findings), "device_kind": device.kind,
+            "waivers": _inline_waivers(device, vendor_name, text, name), "files": device.files, "verdicts": summary}
 
 
 def _inline_waivers(device: Device, vendor_name: str, text: str | None, name: str) -> tuple[FileWaivers, ...]:

@@ -275,35 +275,6 @@ def _many_virtuals(count: int) -> str:
                           for number in range(count))
 
 
-def test_parsing_pauses_the_cycle_collector_and_hands_it_back_as_it_was() -> None:
-    import gc
-
-    was_enabled = gc.isenabled()
-    try:
-        gc.disable()
-        assert len(parse("bigip.conf", _many_virtuals(3)).listeners) == 3
-        assert not gc.isenabled()  # a caller that paused it keeps it paused
-        gc.enable()
-        assert len(parse("bigip.conf", _many_virtuals(3)).listeners) == 3
-        assert gc.isenabled()
-    finally:
-        (gc.enable if was_enabled else gc.disable)()
-
-
-def test_a_large_device_leaves_the_young_generation_when_its_build_ends() -> None:
-    """The device a large file makes is collected once as it is built, not again by every later
-    young collection (parsers.f5._cycle_collector_paused)."""
-    import gc
-
-    if not gc.isenabled():
-        pytest.skip("the cycle collector is disabled in this process")
-    gc.collect()
-    device = parse("bigip.conf", _many_virtuals(2500))
-    assert len(device.listeners) == 2500
-    assert gc.get_count()[0] < 1000  # the young generation was collected: it holds no more than a few new objects
-    assert gc.get_count()[1] == 0  # and so was the middle one, into which the device would otherwise have gone
-
-
 def test_linting_one_bigip_conf_leaves_unused_machinery_unimported(tmp_path: Path) -> None:
     """A pre-commit run on one file pays for what it uses only: no process pool, no archive
     reader, no baseline or network-path code (bench/run_f5.py times the whole process)."""

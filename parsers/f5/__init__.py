@@ -10,9 +10,6 @@ the device (`device_root`), and parsing it reads the others found beside it. A U
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 
 from linter.model import Device, Diagnostic, Level, Location
@@ -27,7 +24,6 @@ BASE_FILE = "profile_base.conf"
 MAX_FILE_BYTES = 64 * 1024 * 1024
 MAX_ARCHIVE_MEMBERS = 200_000
 MAX_ARCHIVE_READ = 256 * 1024 * 1024
-_PROMOTE_AT = 20_000  # objects left by a device build worth one collection of their own (see _cycle_collector_paused)
 
 
 def _partition_of(name: str) -> str:
@@ -96,39 +92,12 @@ def load_config(files: list[tuple[str, str, bool]], diagnostics: list[Diagnostic
     return config
 
 
-@contextmanager
-def _cycle_collector_paused() -> Iterator[None]:
-    """Reading a large device builds a few hundred thousand small objects and no reference
-    cycles, so the cyclic collector, which runs every 700 allocations and now and then walks the
-    whole heap, finds nothing to free; pausing it while the device is built saves about a fifth
-    of the parse time of a 100,000-line bigip.conf. Reference counting still frees everything,
-    and the collector runs again afterwards.
-
-    Its first pass then walks every object made during the pause that is still alive, which is
-    why `build_device` lets go of the parsed objects before the pause ends. What is left (the
-    device: tens of thousands of listeners, timers and locations on a large file) would be
-    walked twice, by the young collection and again by the middle one that promotes it; one
-    collection of both generations at the end of the pause walks it once, which saves about
-    two fifths of the collector's time during the lint of a 100,000-line bigip.conf. Below
-    `_PROMOTE_AT` new objects (a small file) it is not worth a collection of its own."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            if gc.get_count()[0] >= _PROMOTE_AT:
-                gc.collect(1)
-            gc.enable()
-
-
 def build_device(name: str, files: list[tuple[str, str, bool]], diagnostics: list[Diagnostic] | None = None) -> Device:
     """The device the files describe together."""
-    with _cycle_collector_paused():
-        config = load_config(files, diagnostics)
-        listeners, pools = build_device_objects(config)
-        found = config.diagnostics
-        del config  # the stanzas and statement trees go now, before the collector would walk them
+    config = load_config(files, diagnostics)
+    listeners, pools = build_device_objects(config)
+    found = config.diagnostics
+    del config  # the stanzas and statement trees go now: the device keeps none of them
     shown = [diagnostic for diagnostic in found if not _in_base(diagnostic, files)]
     unique = list(dict.fromkeys(shown))
     unique.sort(key=lambda diagnostic: (diagnostic.location.file, diagnostic.location.line))
