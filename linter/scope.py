@@ -3,7 +3,8 @@
 A configuration repository holds many unrelated services, and a 30-second timer on a web
 backend is not a Direct Push problem, so rules only look at objects the device itself marks
 as Exchange: a name, server, health check, description, host or path that mentions exchange,
-activesync, autodiscover, owa, ews, mapi or eas (as whole words, so "news" is not "ews"). A
+activesync, autodiscover, owa, ews, mapi or eas (as whole words, so "news" is not "ews", and
+not "exchange" after a word that makes it another kind: "file exchange", "key exchange"). A
 pool is Exchange when it is marked itself, or when it is the target of a marked listener that
 routes to no marked pool (a frontend called `fe_exchange` in front of a backend called
 `servers`).
@@ -28,10 +29,35 @@ UNKNOWN_HOST = "unrouted.easlint.invalid"
 _HOST_FIELDS = (FieldKind.HOST, FieldKind.SNI)
 
 
+# Words that make "exchange" mean something other than Microsoft Exchange when they come right
+# before it ("file exchange", "key exchange", "data-exchange"): marking those services as
+# Exchange would judge their timers against the heartbeat, a false alarm.
+_OTHER_EXCHANGES = frozenset({"file", "files", "data", "key", "stock", "currency", "foreign", "document", "documents"})
+_WORD_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+
+
+def _word_before(text: str, index: int) -> str:
+    """The word that ends before text[index], across the separators between (each separator
+    is stepped over once per marking word, so hostile text stays linear)."""
+    end = index
+    while end > 0 and text[end - 1] not in _WORD_CHARACTERS:
+        end -= 1
+    start = end
+    while start > 0 and text[start - 1] in _WORD_CHARACTERS:
+        start -= 1
+    return text[start:end]
+
+
 def exchange_word(text: str) -> str | None:
     """The word in `text` that marks it as Exchange, if any."""
-    found = _MARKING_WORD.search(text.lower())
-    return found.group() if found else None
+    lowered = text.lower()
+    for found in _MARKING_WORD.finditer(lowered):
+        word = found.group()
+        if word.startswith("exchange"):
+            if _word_before(lowered, found.start()) in _OTHER_EXCHANGES:
+                continue
+        return word
+    return None
 
 
 def iter_matches(condition: Condition) -> Iterator[Match]:

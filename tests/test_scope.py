@@ -16,7 +16,9 @@ from tests.conftest import parse_haproxy
     ("text", "word"),
     [("be_exchange", "exchange"), ("EXCH01", "exch01"), ("owa.example.com", "owa"), ("/Microsoft-Server-ActiveSync", "activesync"),
      ("/EWS/Exchange.asmx", "ews"), ("autodiscover.contoso.com", "autodiscover"), ("be_eas", "eas"), ("ExchangeCAS", "exchangecas"),
-     ("be_news", None), ("mail.example.com", None), ("owasp-filter", None), ("web-frontend", None)],
+     ("be_news", None), ("mail.example.com", None), ("owasp-filter", None), ("web-frontend", None),
+     ("Secure file exchange portal", None), ("key-exchange", None), ("be_data_exchange", None),
+     ("file exchange and Exchange 2019", "exchange"), ("profile exchange", "exchange"), ("keyexchange", None)],
 )
 def test_marking_words_are_whole_words(text: str, word: str | None) -> None:
     assert exchange_word(text) == word
@@ -25,7 +27,11 @@ def test_marking_words_are_whole_words(text: str, word: str | None) -> None:
 def _first_marking_word(text: str) -> str | None:
     """The definition exchange_word's single regex implements: split into ASCII words, take the
     first that starts with a marking word or is a short one with an optional number."""
-    for word in re.split(r"[^a-z0-9]+", text.lower()):
+    words = [word for word in re.split(r"[^a-z0-9]+", text.lower()) if word]
+    for index, word in enumerate(words):
+        if word.startswith("exchange") and index and words[index - 1] in ("file", "files", "data", "key", "stock", "currency",
+                                                                         "foreign", "document", "documents"):
+            continue
         if re.match(r"(?:exchange|activesync|autodiscover)", word) or re.fullmatch(r"(?:owa|ews|mapi|eas|exch)[0-9]*", word):
             return word
     return None
@@ -33,7 +39,7 @@ def _first_marking_word(text: str) -> str | None:
 
 @settings(max_examples=400, deadline=None)
 @given(st.lists(st.sampled_from(["exchange", "Exch", "owa", "EWS", "eas", "mapi", "news", "activesync", "auto", "discover",
-                                 "1", "2x", "x", "-", ".", "_", "/", "é", " ", "owasp", "autodiscover"]), max_size=8).map("".join))
+                                 "1", "2x", "x", "-", ".", "_", "/", "é", " ", "owasp", "autodiscover", "file", "key", "profile"]), max_size=8).map("".join))
 def test_marking_word_is_the_first_whole_word_that_marks(text: str) -> None:
     assert exchange_word(text) == _first_marking_word(text)
 
