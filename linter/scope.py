@@ -85,6 +85,10 @@ def _condition_evidence(step: Step) -> str | None:
 
 
 def _labels_evidence(object_path: str, labels: tuple[str, ...]) -> str | None:
+    # Most objects of a large device are not Exchange: one search over all their labels (joined
+    # by a separator, so no word spans two) rules them out; only a hit looks label by label.
+    if not _MARKING_WORD.search("\n".join(labels).lower()):
+        return None
     for label in labels:
         if exchange_word(label):
             return f"{object_path}: {label!r}"
