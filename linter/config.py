@@ -1076,7 +1076,7 @@ def show_config(config: Config, base: Policy | None = None, effective: Policy | 
         for key in ("user_agents", "device_types", "query_tokens"):
             if getattr(app, key):
                 lines.add(f"      {key}: {_yaml_list(getattr(app, key))}")
-    _show_access_rule_entries(lines, config, [app.name for app in effective.blocked_apps if app not in policy.blocked_apps])
+    _show_access_rule_entries(lines, config, [app for app in effective.blocked_apps if app not in policy.blocked_apps])
     lines.add("  allow:")
     for client in policy.allowed_clients:
         lines.add(f"    - name: {_yaml_scalar(client.name)}", config.origin(f"apps.allow.{client.name}")
@@ -1084,7 +1084,7 @@ def show_config(config: Config, base: Policy | None = None, effective: Policy | 
         lines.add(f"      user_agent: {_yaml_scalar(client.user_agent)}")
         lines.add(f"      device_type: {_yaml_scalar(client.device_type)}")
         lines.add(f"      forms: {_yaml_list(client.forms)}")
-    _show_access_rule_entries(lines, config, [client.name for client in effective.allowed_clients
+    _show_access_rule_entries(lines, config, [client for client in effective.allowed_clients
                                               if client not in policy.allowed_clients])
     if config.apps.device_access_rules:
         lines.add(f"  device_access_rules: {_yaml_scalar(str(config.apps.device_access_rules))}", config.origin("apps.device_access_rules"))
@@ -1100,10 +1100,12 @@ def show_config(config: Config, base: Policy | None = None, effective: Policy | 
     return lines.render()
 
 
-def _show_access_rule_entries(lines: _Lines, config: Config, names: list[str]) -> None:
-    """Entries the device access rule export adds (or that replace a pack entry), as comments."""
-    for name in names:
-        lines.add(f"    # - name: {_yaml_scalar(name)}", f"from {config.origin('apps.device_access_rules')}")
+def _show_access_rule_entries(lines: _Lines, config: Config, entries: list[BlockedApp | AllowedClient]) -> None:
+    """Entries the device access rule export adds or changes (a pack app it merges into), as
+    comments naming the rules."""
+    for entry in entries:
+        rules = "; ".join(f"{source.description} ({source.location})" for source in entry.sources)
+        lines.add(f"    # - name: {_yaml_scalar(entry.name)}", f"from {rules or config.origin('apps.device_access_rules')}")
 
 
 def _waiver_pairs(waiver: CentralWaiver) -> list[tuple[str, object]]:

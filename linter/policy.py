@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from linter.model import Location
+
 
 class PolicyError(Exception):
     """A policy pack that cannot be used; the message names the file and, if known, the line."""
@@ -36,11 +38,21 @@ class Heartbeat:
 
 
 @dataclass(frozen=True)
+class Source:
+    """Where an app or client comes from besides the policy pack and the configuration: an
+    Exchange device access rule, at its line of the export. Findings about the app cite it."""
+
+    description: str  # "device access rule 'Block CloudMagic'"
+    location: Location
+
+
+@dataclass(frozen=True)
 class BlockedApp:
     name: str
     user_agents: tuple[str, ...] = ()
     device_types: tuple[str, ...] = ()
     query_tokens: tuple[str, ...] = ()
+    sources: tuple[Source, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -49,6 +61,7 @@ class AllowedClient:
     user_agent: str
     device_type: str
     forms: tuple[str, ...] = ("plain",)
+    sources: tuple[Source, ...] = ()
 
 
 UNKNOWN_CLIENT = BlockedApp(
@@ -100,8 +113,8 @@ class Policy:
         return self.blocked_apps + ((UNKNOWN_CLIENT,) if self.mode == ALLOWLIST else ())
 
     def blocked_app(self, name: str) -> BlockedApp | None:
-        """The app of that name; an app named after a device access rule ("CloudMagic (device
-        access rule ...)") answers to its first words too."""
+        """The app of that name, in any letter case; an app renamed to keep names distinct
+        ("NineMail (device access rule 'Block Nine')") answers to its first words too."""
         wanted = name.casefold()
         return next((app for app in self.probed_apps if app.name.casefold() == wanted), None) or next(
             (app for app in self.probed_apps if app.name.casefold().startswith(wanted + " (")), None)

@@ -86,6 +86,13 @@ def _trace_evidence(branch: Branch) -> list[Evidence]:
     return [Evidence(event.message, event.location) for event in events]
 
 
+def listed_by(analysis: Analysis, name: str) -> list[Evidence]:
+    """Where the blocked app or allowed client `name` comes from when Exchange's own device
+    access rules list it: each rule, at its line of the export."""
+    entry = analysis.policy.blocked_app(name) or analysis.policy.allowed_client(name)
+    return [Evidence(f"{entry.name} is listed by {source.description}", source.location) for source in entry.sources] if entry else []
+
+
 def _probe_description(probe: Probe) -> str:
     request = probe.request
     parts = [f"{request.method} {request.url}"]
@@ -194,7 +201,7 @@ def _check_blocked_app_allowed(context: RuleContext) -> Iterator[Finding]:
             blocked_app_attribute(app.name),
             expected="refused before it reaches Exchange",
             actual=f"forwarded to {_landing(branch, analysis)} ({_probe_description(outcome.probe)})",
-            evidence=_trace_evidence(branch),
+            evidence=_trace_evidence(branch) + listed_by(analysis, app.name),
             fix=fix,
         )
 
@@ -247,6 +254,7 @@ def _check_case_sensitive(context: RuleContext) -> Iterator[Finding]:
         evidence = [Evidence(f"case-sensitive test: {match.text or match.field.describe()}", match.location) for match in matches]
         evidence.append(Evidence(f"{plain.probe.label} is refused: {step.text}", step.location))
         evidence.append(Evidence(f"{variant.probe.label} gets through: {_probe_description(variant.probe)}"))
+        evidence += listed_by(analysis, plain.probe.client)
         yield BLOCK_CASE_SENSITIVE.finding(
             context,
             f"the block at line {step.location.line} refuses {plain.probe.client} only in one letter case: "
@@ -287,7 +295,8 @@ def _check_form_gap(context: RuleContext) -> Iterator[Finding]:
             form_gap_attribute(form, app.name, step.text),
             expected=f"refused in the {form.value} form too",
             actual=f"{variant.probe.label} forwarded to {_landing(branch, analysis)} ({_probe_description(variant.probe)})",
-            evidence=[Evidence(f"{plain.probe.label} is refused: {step.text}", step.location)] + _trace_evidence(branch),
+            evidence=[Evidence(f"{plain.probe.label} is refused: {step.text}", step.location)] + _trace_evidence(branch)
+            + listed_by(analysis, app.name),
             fix=context.fixer.form_gap(step, app, form),
         )
 
@@ -374,7 +383,8 @@ def _check_shadowed(context: RuleContext) -> Iterator[Finding]:
             f"shadowed:{deny.text}",
             expected=f"the deny decides for {app} before any allow",
             actual=f"pre-empted by line {allow.location.line}: {allow.text}",
-            evidence=[Evidence(f"shadowing allow: {allow.text}", allow.location), Evidence(f"shadowed deny: {deny.text}", deny.location)],
+            evidence=[Evidence(f"shadowing allow: {allow.text}", allow.location), Evidence(f"shadowed deny: {deny.text}", deny.location)]
+            + listed_by(context.analysis, app),
             fix=context.fixer.shadowed(deny, allow),
         )
 
@@ -413,7 +423,8 @@ def _check_ews_not_covered(context: RuleContext) -> Iterator[Finding]:
                 ews_attribute(app.name),
                 expected="refused on /EWS/ as on /Microsoft-Server-ActiveSync",
                 actual=f"forwarded to {_landing(branch, analysis)} ({_probe_description(ews.probe)})",
-                evidence=[Evidence(f"ActiveSync refused by: {step.text}", step.location)] + _trace_evidence(branch),
+                evidence=[Evidence(f"ActiveSync refused by: {step.text}", step.location)] + _trace_evidence(branch)
+                + listed_by(analysis, app.name),
                 fix=context.fixer.form_gap(step, app, ProbeForm.EWS),
             )
 
@@ -444,7 +455,7 @@ def _check_native_blocked(context: RuleContext) -> Iterator[Finding]:
             native_attribute(client.name, step.text),
             expected=f"forwarded to {_landing(branch, analysis)}",
             actual=f"refused: {step.action.detail or step.action.kind.value}",
-            evidence=_trace_evidence(branch),
+            evidence=_trace_evidence(branch) + listed_by(analysis, client.name),
             fix=context.fixer.native_blocked(step, client, analysis.policy.blocked_apps),
         )
 

@@ -95,9 +95,14 @@ def test_to_apps() -> None:
                       row("Android 13", "DeviceOS", "Allow", "os"))
     blocked, allowed, notes = to_apps(read_access_rules("rules.csv", text))
     assert [(app.name, app.user_agents, app.device_types) for app in blocked] == [
-        ("CloudMagic (device access rule 'Block CloudMagic', rules.csv:3)", ("CloudMagic",), ()),
-        ("BlueMail (device access rule 'bm', rules.csv:4)", (), ("BlueMail",)),
+        ("CloudMagic", ("CloudMagic",), ()), ("BlueMail", (), ("BlueMail",)),
     ]
+    # Each entry cites its rule, at its line of the export, for the findings' evidence.
+    assert [(source.description, str(source.location)) for app in blocked for source in app.sources] == [
+        ("device access rule 'Block CloudMagic'", "rules.csv:3"), ("device access rule 'bm'", "rules.csv:4"),
+    ]
+    assert [source.description for client in allowed for source in client.sources] == [
+        "device access rule 'ua'", "device access rule 'ipad'"]
     assert [(c.user_agent, c.device_type) for c in allowed] == [("Apple-iPhone14C2/2001.51", NEUTRAL_DEVICE_TYPE), ("iPad", "iPad")]
     assert len(notes) == 3
     assert "Quarantine" in notes[0] and "DeviceModel" in notes[1] and "DeviceOS" in notes[2]

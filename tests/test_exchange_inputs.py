@@ -67,10 +67,12 @@ def test_several_sync_web_configs_are_an_error(policy: Policy) -> None:
 def test_access_rules_add_to_the_apps(policy: Policy) -> None:
     result, notes = apply_exchange_inputs(policy, [], [("rules.csv", RULES)])
     assert result.heartbeat == policy.heartbeat
-    # The rule names the pack's CloudMagic: one app, named after the rule, probed with both's traits.
+    # The rule names the pack's CloudMagic: one app, under its name, probed with both's traits, citing the rule.
     assert len(result.blocked_apps) == len(policy.blocked_apps)
     merged = result.blocked_apps[0]
-    assert merged.name == "CloudMagic (device access rule 'CloudMagic (UserAgent)', rules.csv:3)"
+    assert merged.name == "CloudMagic"
+    assert [(source.description, str(source.location)) for source in merged.sources] == [
+        ("device access rule 'CloudMagic (UserAgent)'", "rules.csv:3")]
     assert (merged.user_agents, merged.device_types) == (("CloudMagic",), ("CloudMagic",))
     added = result.allowed_clients[-1]
     # The iPhone DeviceType rule reuses the User-Agent of the policy's own iPhone client.
@@ -88,3 +90,16 @@ def test_access_rules_replace_the_apps(policy: Policy) -> None:
     result, _ = apply_exchange_inputs(policy, [], [("rules.csv", RULES)], access_rules_mode="replace")
     assert [app.user_agents for app in result.blocked_apps] == [("CloudMagic",)]
     assert [client.device_type for client in result.allowed_clients] == ["iPhone"]
+
+
+def test_entries_that_would_share_a_name_take_their_rules_name(policy: Policy) -> None:
+    """Probes and findings tell apps and clients apart by name: an Allow and a Block rule on the
+    same string (a contradiction Exchange resolves by rule order) stay two entries."""
+    from tests.test_exchange_access_rules import csv_export, row
+
+    rules = csv_export(row("NineMail", "UserAgent", "Block", "Block Nine"), row("NineMail", "DeviceType", "Allow", "Allow Nine"))
+    result, _ = apply_exchange_inputs(policy, [], [("rules.csv", rules)], access_rules_mode="replace")
+    assert [app.name for app in result.blocked_apps] == ["NineMail"]
+    assert [client.name for client in result.allowed_clients] == ["NineMail (device access rule 'Allow Nine')"]
+    assert result.blocked_app("ninemail") is result.blocked_apps[0]
+    assert result.allowed_client("NineMail (device access rule 'Allow Nine')") is result.allowed_clients[0]

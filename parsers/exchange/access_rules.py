@@ -25,6 +25,9 @@ How rules become policy entries (`to_apps`):
 - DeviceModel, DeviceOS and XMSWLHeader: a Ping does not carry them (DeviceModel and DeviceOS
   arrive in the Settings command), so no probe can test them; they become a note instead of an
   invented probe.
+
+Each entry is named after its QueryString ("CloudMagic") and carries the rule as its `Source`,
+which findings cite as evidence at the rule's line of the export.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from linter.model import Diagnostic, Level, Location
-from linter.policy import AllowedClient, BlockedApp
+from linter.policy import AllowedClient, BlockedApp, Source
 from linter.probes import NEUTRAL_DEVICE_TYPE
 
 MAX_PROBE_FIELD_BYTES = 255
@@ -74,8 +77,13 @@ class AccessRule:
 
     @property
     def label(self) -> str:
-        """How findings name the rule: "CloudMagic (device access rule 'Block CloudMagic', rules.csv:3)"."""
+        """How notes name the rule: "CloudMagic (device access rule 'Block CloudMagic', rules.csv:3)"."""
         return f"{self.query_string} (device access rule '{self.name}', {self.location})"
+
+    @property
+    def source(self) -> Source:
+        """How findings about the app or client it lists cite it (as evidence, at its line)."""
+        return Source(f"device access rule '{self.name}'", self.location)
 
 
 @dataclass(frozen=True)
@@ -253,9 +261,9 @@ def to_apps(rules: AccessRules) -> tuple[tuple[BlockedApp, ...], tuple[AllowedCl
             continue
         by_agent = rule.characteristic is Characteristic.USER_AGENT
         if rule.access_level is AccessLevel.BLOCK:
-            blocked.append(BlockedApp(rule.label, user_agents=(rule.query_string,) if by_agent else (),
-                                      device_types=() if by_agent else (rule.query_string,)))
+            blocked.append(BlockedApp(rule.query_string, user_agents=(rule.query_string,) if by_agent else (),
+                                      device_types=() if by_agent else (rule.query_string,), sources=(rule.source,)))
         else:
             device_type = NEUTRAL_DEVICE_TYPE if by_agent else rule.query_string
-            allowed.append(AllowedClient(rule.label, rule.query_string, device_type))
+            allowed.append(AllowedClient(rule.query_string, rule.query_string, device_type, sources=(rule.source,)))
     return tuple(blocked), tuple(allowed), notes

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from typing import TypeVar
 
 from linter.policy import AllowedClient, BlockedApp, Policy
 from parsers.exchange.access_rules import read_access_rules, to_apps
@@ -53,8 +54,8 @@ def _traits(app: BlockedApp) -> set[str]:
 def _merged_blocks(listed: tuple[BlockedApp, ...], found: tuple[BlockedApp, ...]) -> tuple[BlockedApp, ...]:
     """The listed apps with the access rules' apps added. A rule that names an app the list
     already has (its User-Agent or DeviceType is one of the app's) is merged into it: one app,
-    named after the rule so findings cite it, probed with the traits of both. Two entries for
-    one app would report every gap twice."""
+    under the name it already had, probed with the traits of both and citing the rule. Two
+    entries for one app would report every gap twice."""
     merged = list(listed)
     for app in found:
         twin = next((index for index, known in enumerate(merged) if _traits(known) & _traits(app)), None)
@@ -62,10 +63,31 @@ def _merged_blocks(listed: tuple[BlockedApp, ...], found: tuple[BlockedApp, ...]
             merged.append(app)
             continue
         known = merged[twin]
-        merged[twin] = BlockedApp(app.name, tuple(dict.fromkeys((*known.user_agents, *app.user_agents))),
+        merged[twin] = BlockedApp(known.name, tuple(dict.fromkeys((*known.user_agents, *app.user_agents))),
                                   tuple(dict.fromkeys((*known.device_types, *app.device_types))),
-                                  tuple(dict.fromkeys((*known.query_tokens, *app.query_tokens))))
+                                  tuple(dict.fromkeys((*known.query_tokens, *app.query_tokens))),
+                                  tuple(dict.fromkeys((*known.sources, *app.sources))))
     return tuple(merged)
+
+
+_Entry = TypeVar("_Entry", BlockedApp, AllowedClient)
+
+
+def _distinct_names(apps: tuple[BlockedApp, ...], clients: tuple[AllowedClient, ...]
+                    ) -> tuple[tuple[BlockedApp, ...], tuple[AllowedClient, ...]]:
+    """Probes, findings and `trace --app` tell apps and clients apart by name: an entry from a
+    device access rule whose QueryString another entry already goes by (an Allow and a Block
+    rule on the same string, or a client of the pack with that name) takes its rule's name too."""
+    taken: set[str] = set()
+    return tuple(_distinct(app, taken) for app in apps), tuple(_distinct(client, taken) for client in clients)
+
+
+def _distinct(entry: _Entry, taken: set[str]) -> _Entry:
+    name = entry.name
+    if name.casefold() in taken and entry.sources:
+        name = f"{name} ({entry.sources[0].description})"
+    taken.add(name.casefold())
+    return entry if name == entry.name else dataclasses.replace(entry, name=name)
 
 
 def apply_exchange_inputs(policy: Policy, web_configs: Sequence[tuple[str, str]], access_rules: Sequence[tuple[str, str]],
@@ -102,11 +124,10 @@ def apply_exchange_inputs(policy: Policy, web_configs: Sequence[tuple[str, str]]
         notes += found_notes
     allowed = _with_known_user_agents(allowed, policy.allowed_clients)
     if access_rules and access_rules_mode == REPLACE:
-        apps = {"blocked_apps": blocked, "allowed_clients": allowed}
+        apps, clients = _distinct_names(_merged_blocks((), blocked), allowed)
     else:
-        apps = {"blocked_apps": _merged_blocks(policy.blocked_apps, blocked),
-                "allowed_clients": policy.allowed_clients + allowed}
+        apps, clients = _distinct_names(_merged_blocks(policy.blocked_apps, blocked), policy.allowed_clients + allowed)
     if access_rules:
         notes.append(f"{len(blocked)} blocked app(s) and {len(allowed)} allowed client(s) from device access rules "
                      f"({access_rules_mode})")
-    return dataclasses.replace(policy, heartbeat=heartbeat, **apps), notes
+    return dataclasses.replace(policy, heartbeat=heartbeat, blocked_apps=apps, allowed_clients=clients), notes
