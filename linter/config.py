@@ -1058,7 +1058,9 @@ def show_config(config: Config, base: Policy | None = None, effective: Policy | 
         written = getattr(config.exchange, key) is not None
         origin = config.origin(f"exchange.{key}") if written else pack_origin
         if config.exchange.web_config and key in EXCHANGE_OWN_KEYS:
-            lines.add(f"  # {key}: {getattr(effective.heartbeat, attribute)}", f"from the {effective.heartbeat.source}")
+            at = effective.heartbeat.written_at("".join(word.capitalize() for word in key.split("_")))
+            lines.add(f"  # {key}: {getattr(effective.heartbeat, attribute)}",
+                      f"from the {effective.heartbeat.source}" + (f", line {at.line}" if at else ""))
             continue
         lines.add(f"  {key}: {getattr(policy.heartbeat, attribute)}", origin)
     if config.exchange.web_config:

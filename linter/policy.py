@@ -30,6 +30,12 @@ class Heartbeat:
     alert_threshold: int = 540
     margin: int = 60
     source: str = "built-in policy pack exchange-default"
+    # Where an Exchange Sync web.config writes each key ("MaxHeartbeatInterval" and its line)
+    # when the values come from one: findings cite the line of the value they are judged by.
+    written: tuple[tuple[str, Location], ...] = ()
+
+    def written_at(self, key: str) -> Location | None:
+        return next((location for name, location in self.written if name == key), None)
 
     @property
     def required_seconds(self) -> int:

@@ -41,7 +41,15 @@ def _actual(timer: Timer) -> str:
     return f"{value} ({written})"
 
 
-def _evidence(entry: PathTimer, heartbeat: Heartbeat) -> list[Evidence]:
+def _threshold_evidence(rule: Rule, heartbeat: Heartbeat) -> Evidence:
+    """The Exchange value the timer is judged by, where it comes from, at its line when a Sync
+    web.config writes it."""
+    key, value = (("HeartbeatAlertThreshold", heartbeat.alert_threshold) if rule is TIMEOUT_BELOW_ALERT
+                  else ("MaxHeartbeatInterval", heartbeat.max_interval))
+    return Evidence(f"{key} {value} s from the {heartbeat.source}", heartbeat.written_at(key))
+
+
+def _evidence(rule: Rule, entry: PathTimer, heartbeat: Heartbeat) -> list[Evidence]:
     timer = entry.timer
     path = f"{entry.listener.object_path} (line {entry.listener.location.line})"
     if entry.pool is not None:
@@ -51,7 +59,7 @@ def _evidence(entry: PathTimer, heartbeat: Heartbeat) -> list[Evidence]:
         Evidence(f"{timer.kind.value} timer: {_KIND_MEANING[timer.kind]}"),
         Evidence(f"on the ActiveSync path: {path}", entry.listener.location),
         *([Evidence(f"the ActiveSync path ends in {entry.pool.object_path}", entry.pool.location)] if entry.pool is not None else []),
-        Evidence(f"thresholds from the {heartbeat.source}"),
+        _threshold_evidence(rule, heartbeat),
     ]
 
 
@@ -101,7 +109,7 @@ def _findings(rule: Rule, context: RuleContext) -> Iterator[Finding]:
             timer.setting,
             expected=_expected(heartbeat) if rule is not TIMEOUT_UNBOUNDED else f"a bound >= {heartbeat.required_seconds} s",
             actual=_actual(timer),
-            evidence=_evidence(entry, heartbeat),
+            evidence=_evidence(rule, entry, heartbeat),
             fix=fixer.timer(timer, heartbeat.required_seconds),
         )
 

@@ -74,7 +74,9 @@ def test_json_report_validates_and_carries_evidence(capsys: pytest.CaptureFixtur
     assert timeout["object"] == "backend be_exchange" and timeout["attribute"] == "timeout server"
     # examples/exchange/Sync/web.config lowers MaxHeartbeatInterval to 1800 s for the whole run
     assert timeout["expected"].startswith(">= 1860 s") and timeout["actual"].startswith("1800 s")
-    assert any("Exchange Sync web.config examples/exchange/Sync/web.config (" in e["message"] for e in timeout["evidence"])
+    assert any(e["message"] == "MaxHeartbeatInterval 1800 s from the Exchange Sync web.config examples/exchange/Sync/web.config"
+               and (e["location"]["file"], e["location"]["line"]) == ("examples/exchange/Sync/web.config", 19)
+               for e in timeout["evidence"])
     assert timeout["fix"]["snippet"] == "backend be_exchange\n    timeout server 35m"
     assert any("inherited by backend be_exchange" in e["message"] for e in timeout["evidence"])
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pytest
 
+from linter.model import Location
 from linter.policy import Heartbeat
 from parsers.exchange.heartbeat import parse_int, read_heartbeat
 
@@ -49,7 +50,7 @@ def test_valid_values_are_used_and_margin_comes_from_the_caller() -> None:
     assert settings.heartbeat.margin == 120
     assert settings.heartbeat.required_seconds == 1920
     assert "exchange/Sync/web.config" in settings.heartbeat.source
-    assert "MaxHeartbeatInterval at line 5" in settings.heartbeat.source
+    assert settings.heartbeat.written_at("MaxHeartbeatInterval") == Location("exchange/Sync/web.config", 5)
 
 
 @pytest.mark.parametrize(

@@ -138,10 +138,12 @@ def _setting(key: _Key, file: str, section_line: int | None) -> Setting:
 
 
 def _source(name: str, keys: list[_Key]) -> str:
-    written = [f"{key.name} at line {key.written.line}" for key in keys if key.written]
-    absent = len(written) < len(keys)
-    where = ", ".join(written) + ("; defaults for the keys not written" if absent and written else "")
-    return f"Exchange Sync web.config {name} ({where or 'no heartbeat key written: Exchange defaults'})"
+    """The web.config, and Exchange's defaults for what it does not write (the lines of what it
+    writes are in `Heartbeat.written`)."""
+    absent = [key.name for key in keys if key.written is None]
+    if len(absent) == len(keys):
+        return f"Exchange Sync web.config {name} (no heartbeat key written: Exchange defaults)"
+    return f"Exchange Sync web.config {name}" + (f" (Exchange defaults for {', '.join(absent)})" if absent else "")
 
 
 def heartbeat_from_tree(name: str, root: Element, base: Heartbeat) -> HeartbeatSettings:
@@ -153,7 +155,8 @@ def heartbeat_from_tree(name: str, root: Element, base: Heartbeat) -> HeartbeatS
     _validate_range(sample)
     _validate_range(threshold)
     heartbeat = dataclasses.replace(base, min_interval=low.number, max_interval=high.number, sample_size=sample.number,
-                                    alert_threshold=threshold.number, source=_source(name, keys))
+                                    alert_threshold=threshold.number, source=_source(name, keys),
+                                    written=tuple((key.name, Location(name, key.written.line)) for key in keys if key.written))
     return HeartbeatSettings(heartbeat, tuple(_setting(key, name, app_settings.line) for key in keys))
 
 
