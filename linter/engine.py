@@ -37,7 +37,7 @@ from linter.waivers import (
     read_inline_waivers,
 )
 from parsers import SUPPORTED, archive_vendor, vendor
-from parsers.detect import SNIFF_BYTES, detect_vendor
+from parsers.detect import SNIFF_BYTES, UNSUPPORTED, detect_vendor
 from policies.app_blocking import NO_L7_VISIBILITY
 from policies.base import Rule, RuleContext
 from policies.hygiene import CANNOT_VERIFY, PARSE_ERROR, unreadable_file
@@ -104,7 +104,7 @@ def _run_rules(device: Device, policy: Policy, rules: tuple[Rule, ...], vendor_n
 
 
 def _skip_unsupported(vendor_name: str) -> str:
-    return f"{vendor_name} configuration: easlint does not read this vendor yet"
+    return UNSUPPORTED.get(vendor_name, f"{vendor_name} configuration: easlint does not read this vendor yet")
 
 
 def check_file(candidate: Candidate, policy: Policy, rules: tuple[Rule, ...], verdicts: bool = False) -> FileResult:

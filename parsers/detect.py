@@ -17,6 +17,12 @@ line-oriented ones that share words (`access-list`, `timeout`).
 - Exchange: an IIS `web.config` (`<configuration>` with `<appSettings>` or `<system.webServer>`),
   or a `Get-ActiveSyncDeviceAccessRule` export (CSV or JSON with `Characteristic` and
   `AccessLevel`).
+
+Formats easlint does not read yet are recognised too (`UNSUPPORTED`), so that a file named on
+the command line is reported as what it is, with what to do, rather than as unknown: NGINX
+(`server {`/`location ... {` blocks and directives ending in `;`), Citrix NetScaler (`add lb
+vserver ...` commands with `-option` arguments, the `#NS` header) and PAN-OS in the brace
+format of `show config running` (`deviceconfig {`, `config { devices {`).
 """
 
 from __future__ import annotations
@@ -47,6 +53,21 @@ _PANOS_SET = re.compile(
 _FORTIOS_HEADER = re.compile(r"^#config-version=F", re.MULTILINE)
 _FORTIOS_CONFIG = re.compile(r"^\s*config\s+(?:system|firewall|vdom|global|router|user|vpn|log|webfilter|antivirus|ips)\b", re.MULTILINE)
 _FORTIOS_BLOCK = re.compile(r"^\s*(?:edit\s+\S|set\s+\S|next\s*$|end\s*$)", re.MULTILINE)
+_PANOS_TEXT_TOP = re.compile(r"^(?:config|deviceconfig|mgt-config|shared|policy)\s*\{\s*$", re.MULTILINE)
+_PANOS_TEXT_NESTED = re.compile(r"^\s+(?:devices|vsys|rulebase|system|panorama|network|setting)\s*\{\s*$", re.MULTILINE)
+_NETSCALER_HEADER = re.compile(r"^#NS\d", re.MULTILINE)
+_NETSCALER_COMMAND = re.compile(
+    r"^(?:add|bind|set|enable|disable)\s+(?:lb|cs|ns|ssl|service|serviceGroup|server|responder|rewrite|gslb|vpn"
+    r"|authentication|appfw|cache|cmp|audit|dns|snmp|system|aaa|tm)\s[^\n]*\s-[A-Za-z]",
+    re.MULTILINE,
+)
+_NGINX_BLOCK = re.compile(r"""^\s*["']?(?:http|server|location|upstream|events|stream|mail)\b["']?[^;{}\n]*\{""", re.MULTILINE)
+_NGINX_DIRECTIVE = re.compile(
+    r"""^\s*["']?(?:listen|server_name|proxy_pass|proxy_read_timeout|proxy_send_timeout|proxy_set_header|root|include"""
+    r"""|worker_processes|worker_connections|ssl_certificate|error_log|access_log|return|keepalive_timeout|add_header"""
+    r"""|client_max_body_size|try_files|rewrite|log_format|env|pid|daemon|load_module|worker_rlimit_nofile)\b["']?[^\n]*;""",
+    re.MULTILINE,
+)
 _IIS_CONFIG = re.compile(r"<configuration\b[^>]*>.*?<(?:appSettings|system\.webServer|location)\b", re.DOTALL)
 _ACCESS_RULE_CSV = re.compile(r'^\ufeff?(?:#TYPE [^\n]*\n)?[^\n]*"?Characteristic"?\s*,[^\n]*', re.IGNORECASE)
 
@@ -87,6 +108,19 @@ def _fortigate(head: str) -> bool:
     return bool(_FORTIOS_CONFIG.search(head)) and len(_FORTIOS_BLOCK.findall(head)) >= 2
 
 
+def _panos_text(head: str) -> bool:
+    return bool(_PANOS_TEXT_TOP.search(head)) and bool(_PANOS_TEXT_NESTED.search(head))
+
+
+def _netscaler(head: str) -> bool:
+    return bool(_NETSCALER_HEADER.search(head)) or len(_NETSCALER_COMMAND.findall(head)) >= 2
+
+
+def _nginx(head: str) -> bool:
+    directives = len(_NGINX_DIRECTIVE.findall(head))
+    return (bool(_NGINX_BLOCK.search(head)) and directives >= 1) or directives >= 3
+
+
 def _exchange(head: str) -> bool:
     text = head.lstrip("\ufeff \t\r\n")
     if text.startswith("<"):
@@ -103,8 +137,19 @@ _DETECTORS: tuple[tuple[str, Callable[[str], bool]], ...] = (
     ("f5", _f5),
     ("haproxy", _haproxy),
     ("asa", _asa),
+    ("panos-text", _panos_text),
+    ("netscaler", _netscaler),
+    ("nginx", _nginx),
 )
 VENDORS = tuple(name for name, _ in _DETECTORS)
+UNSUPPORTED = {
+    "panos-text": "PAN-OS configuration in the brace format of 'show config running': easlint reads the XML "
+                  "running-config (running-config.xml, or 'show config running' with 'set cli config-output-format xml') "
+                  "and set commands ('set cli config-output-format set')",
+    "netscaler": "Citrix NetScaler configuration: easlint does not read NetScaler yet",
+    "nginx": "NGINX configuration: easlint does not read NGINX yet",
+}
+"""What to tell the user about a file in a format that is recognised but not read."""
 
 
 def detect_vendor(head: str) -> str | None:
