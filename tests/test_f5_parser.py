@@ -294,3 +294,20 @@ def test_linting_one_bigip_conf_leaves_unused_machinery_unimported(tmp_path: Pat
     assert "parsers.f5.virtuals" in modules  # the file was read
     unused = {"multiprocessing", "concurrent.futures", "tarfile", "linter.baseline", "linter.paths"}
     assert unused.isdisjoint(modules), sorted(unused.intersection(modules))
+
+
+@pytest.mark.skipif(not (CORPUS / "f5" / "f5-corkscrew__profile_base.conf").is_file(), reason="../shared/corpus is not present")
+def test_every_ltm_and_apm_profile_of_profile_base_is_a_known_builtin_of_its_type() -> None:
+    """A virtual that names a built-in profile (`/Common/dhcpv4`, `/Common/clientldap`) is
+    understood even without profile_base.conf beside the configuration."""
+    import re
+
+    from parsers.f5.builtins import BUILTIN_PROFILES
+
+    text = (CORPUS / "f5" / "f5-corkscrew__profile_base.conf").read_text(encoding="utf-8")
+    declared = re.findall(r"^(?:ltm|apm) profile (\S+) (\S+) \{", text, re.MULTILINE)
+    assert len(declared) > 100
+    full_names = [(type_, name if name.startswith("/") else f"/Common/{name}") for type_, name in declared]
+    mismatched = [(type_, name) for type_, name in full_names if type_ != "access"
+                  and (name not in BUILTIN_PROFILES or BUILTIN_PROFILES[name].type != type_.lower())]
+    assert mismatched == []
