@@ -184,6 +184,12 @@ def effective_timers(listener: Listener, pool: Pool | None, overrides: dict[Time
     return tuple(timer for timer in timers if timer.kind not in replaced)
 
 
+def pool_phrase(verdict: Verdict) -> str:
+    """How a verdict names its pool: where an allowed request goes, or where a refused or
+    redirected one was heading."""
+    return "pool" if verdict is Verdict.ALLOWED else "was heading to pool"
+
+
 class _Simulation:
     def __init__(self, device: Device, listener: Listener, bind: Bind | None, probe: Probe) -> None:
         self.device = device
@@ -198,7 +204,7 @@ class _Simulation:
     def _finish(self, state: _State, verdict: Verdict, step: Step | None, pool: Pool | None, pool_name: str | None,
                 routing_unknown: Unknown | None = None) -> None:
         timers = effective_timers(self.listener, pool, state.overrides) if pool_name else ()
-        state.trace.append(TraceEvent(f"verdict: {verdict.value}" + (f", pool {pool_name}" if pool_name else "")))
+        state.trace.append(TraceEvent(f"verdict: {verdict.value}" + (f", {pool_phrase(verdict)} {pool_name}" if pool_name else "")))
         self.branches.append(
             Branch(verdict, step, pool_name, timers, tuple(state.trace), tuple(state.assumptions), routing_unknown)
         )

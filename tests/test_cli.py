@@ -188,6 +188,8 @@ def test_trace_shows_each_form_and_its_verdict(capsys: pytest.CaptureFixture[str
     assert verdicts == [("plain", "denied"), ("case", "allowed"), ("ua-only", "denied"), ("case of ua-only", "allowed"),
                         ("devicetype-only", "allowed"), ("case of devicetype-only", "allowed"), ("ews", "denied")]
     assert "line 24: http-request deny if { path_beg -i /microsoft-server-activesync } blocked_app: matches" in out
+    # a refused request names the pool it was heading to, not as if it went there
+    assert "=> denied, was heading to pool be_exchange (Exchange)" in out and "=> allowed, pool be_exchange (Exchange)" in out
     code, _, err = run_cli(["trace", str(SHORT), "--app", "Outlook"], capsys)
     assert code == 2 and "the policy knows: CloudMagic, iOS Mail, Android native" in err
 

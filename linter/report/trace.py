@@ -15,7 +15,7 @@ from linter.paths import Hop, PathError, combine, hop_files, probe_keys, summari
 from linter.policy import Policy
 from linter.probes import build_probes
 from linter.scope import find_scope
-from linter.simulate import Outcome, simulate_on
+from linter.simulate import Outcome, pool_phrase, simulate_on
 from parsers import SUPPORTED, archive_vendor, vendor
 from parsers.detect import detect_vendor
 
@@ -36,7 +36,7 @@ def _verdict(outcome: Outcome, exchange_pools: dict[str, str]) -> str:
     if not pools:
         return verdict
     marks = [f"{pool}{' (Exchange)' if pool in exchange_pools else ''}" for pool in pools]
-    return f"{verdict}, pool {' or '.join(marks)}"
+    return f"{verdict}, {pool_phrase(outcome.verdict)} {' or '.join(marks)}"
 
 
 def render_trace(device: Device, policy: Policy, client: str, host: str | None = None) -> str:
