@@ -84,14 +84,15 @@ def _condition_evidence(step: Step) -> str | None:
     return None
 
 
-def _labels_evidence(object_path: str, labels: tuple[str, ...]) -> str | None:
+def _labels_evidence(object_path: str, name: str, labels: tuple[str, ...]) -> str | None:
+    """"ltm pool /Common/exchange_pool (named after Exchange)", or the label that marks it."""
     # Most objects of a large device are not Exchange: one search over all their labels (joined
     # by a separator, so no word spans two) rules them out; only a hit looks label by label.
     if not _MARKING_WORD.search("\n".join(labels).lower()):
         return None
     for label in labels:
         if exchange_word(label):
-            return f"{object_path}: {label!r}"
+            return f"{object_path} (named after Exchange)" if label == name else f"{object_path} ({label!r})"
     return None
 
 
@@ -114,7 +115,7 @@ class Scope:
 def find_scope(device: Device) -> Scope:
     pools: dict[str, str] = {}
     for pool in device.pools:
-        evidence = _labels_evidence(pool.object_path, pool.labels)
+        evidence = _labels_evidence(pool.object_path, pool.name, pool.labels)
         if evidence:
             pools[pool.name] = evidence
     for listener in device.listeners:
@@ -126,12 +127,13 @@ def find_scope(device: Device) -> Scope:
     listeners: dict[str, str] = {}
     for listener in device.listeners:
         targets = _route_targets(listener)
-        evidence = _labels_evidence(listener.object_path, listener.labels) or next(
+        evidence = _labels_evidence(listener.object_path, listener.name, listener.labels) or next(
             (found for found in map(_condition_evidence, listener.steps) if found), None
         )
         marked_target = next((name for name in targets if name in pools), None)
         if marked_target:
-            listeners[listener.object_path] = f"it routes to {device.pool(marked_target).object_path} ({pools[marked_target]})"
+            pool_path, why = device.pool(marked_target).object_path, pools[marked_target]
+            listeners[listener.object_path] = f"it routes to {why if why.startswith(pool_path) else f'{pool_path} ({why})'}"
         elif evidence:
             listeners[listener.object_path] = evidence
             for name in targets:
