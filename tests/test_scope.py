@@ -76,6 +76,9 @@ backend be_checked
     assert "routed by use_backend be_mail" in scope.exchange_pools["be_mail"]
     assert "the only kind of pool behind" in scope.exchange_pools["be_servers"]
     assert set(scope.listeners) == {"frontend fe_shared", "frontend fe_exchange"}
+    assert scope.exchange_pools["be_checked"] == "backend be_checked ('/owa/healthcheck.htm')"
+    assert scope.listeners["frontend fe_exchange"] == "frontend fe_exchange (named after Exchange)"
+    assert scope.listeners["frontend fe_shared"].startswith("it routes to backend be_mail (routed by use_backend be_mail")
 
 
 def test_host_variants_cover_routed_hosts_and_an_unknown_one() -> None:
