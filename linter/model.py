@@ -364,6 +364,9 @@ class Device:
     carries their idle timer (with the vendor's overrides as pool steps that set a timer).
 
     `settings` are device-wide values that are neither timers nor steps (see `Setting`).
+    `skipped` counts the objects a parser read past, by type, because nothing on the ActiveSync
+    path can depend on them (F5: `net vlan`, `sys ntp`), so `easlint model` shows what was not
+    modelled and why nothing is reported about it.
     """
 
     vendor: str
@@ -374,6 +377,7 @@ class Device:
     diagnostics: tuple[Diagnostic, ...] = ()
     kind: DeviceKind = DeviceKind.PROXY
     settings: tuple[Setting, ...] = ()
+    skipped: tuple[tuple[str, int], ...] = ()
     _pools_by_name: dict[str, Pool] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

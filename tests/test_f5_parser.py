@@ -311,3 +311,15 @@ def test_every_ltm_and_apm_profile_of_profile_base_is_a_known_builtin_of_its_typ
     mismatched = [(type_, name) for type_, name in full_names if type_ != "access"
                   and (name not in BUILTIN_PROFILES or BUILTIN_PROFILES[name].type != type_.lower())]
     assert mismatched == []
+
+
+def test_objects_read_past_are_counted_by_type(tmp_path: Path) -> None:
+    """Types nothing on the ActiveSync path depends on are skipped unparsed, and counted where
+    `easlint model` shows them; profile_base.conf's own objects are F5's, not counted."""
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "profile_base.conf").write_text("ltm profile tcp tcp {\n    idle-timeout 300\n}\nsys folder / {\n}\n")
+    text = (POOL + virtual(HTTPS) + "net vlan /Common/external {\n    tag 4094\n}\nnet vlan /Common/internal {\n    tag 4093\n}\n"
+            "sys global-settings {\n    hostname bigip1.example.com\n}\n")
+    device = parse("config/bigip.conf", text, config)
+    assert device.skipped == (("net vlan", 2), ("sys global-settings", 1))

@@ -96,12 +96,13 @@ def build_device(name: str, files: list[tuple[str, str, bool]], diagnostics: lis
     """The device the files describe together."""
     config = load_config(files, diagnostics)
     listeners, pools = build_device_objects(config)
-    found = config.diagnostics
+    found, skipped = config.diagnostics, tuple(sorted(config.skipped.items()))
     del config  # the stanzas and statement trees go now: the device keeps none of them
     shown = [diagnostic for diagnostic in found if not _in_base(diagnostic, files)]
     unique = list(dict.fromkeys(shown))
     unique.sort(key=lambda diagnostic: (diagnostic.location.file, diagnostic.location.line))
-    return Device(VENDOR, name, tuple(file_name for file_name, _, _ in files), tuple(listeners), tuple(pools), tuple(unique))
+    return Device(VENDOR, name, tuple(file_name for file_name, _, _ in files), tuple(listeners), tuple(pools), tuple(unique),
+                  skipped=skipped)
 
 
 def _in_base(diagnostic: Diagnostic, files: list[tuple[str, str, bool]]) -> bool:

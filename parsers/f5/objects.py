@@ -179,7 +179,8 @@ def collect(config: Config, stanzas: list[Stanza], partition: str, base: bool = 
     for stanza in stanzas:
         kind = stanza.kind
         if not _modelled(kind) or len(stanza.header) < 3:
-            config.skipped[" ".join(kind)] += 1
+            if not base:  # by type: `net vlan`, or the whole header of a singleton (`sys global-settings`)
+                config.skipped[" ".join(kind if len(stanza.header) >= 3 else stanza.header)] += 1
             continue
         path = full_path(stanza.name, partition)
         if kind == ("ltm", "rule"):
