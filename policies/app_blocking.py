@@ -86,7 +86,7 @@ def _trace_evidence(branch: Branch) -> list[Evidence]:
     return [Evidence(event.message, event.location) for event in events]
 
 
-def listed_by(analysis: Analysis, name: str) -> list[Evidence]:
+def _listed_by(analysis: Analysis, name: str) -> list[Evidence]:
     """Where the blocked app or allowed client `name` comes from when Exchange's own device
     access rules list it: each rule, at its line of the export."""
     entry = analysis.policy.blocked_app(name) or analysis.policy.allowed_client(name)
@@ -201,7 +201,7 @@ def _check_blocked_app_allowed(context: RuleContext) -> Iterator[Finding]:
             blocked_app_attribute(app.name),
             expected="refused before it reaches Exchange",
             actual=f"forwarded to {_landing(branch, analysis)} ({_probe_description(outcome.probe)})",
-            evidence=_trace_evidence(branch) + listed_by(analysis, app.name),
+            evidence=_trace_evidence(branch) + _listed_by(analysis, app.name),
             fix=fix,
         )
 
@@ -254,7 +254,7 @@ def _check_case_sensitive(context: RuleContext) -> Iterator[Finding]:
         evidence = [Evidence(f"case-sensitive test: {match.text or match.field.describe()}", match.location) for match in matches]
         evidence.append(Evidence(f"{plain.probe.label} is refused: {step.text}", step.location))
         evidence.append(Evidence(f"{variant.probe.label} gets through: {_probe_description(variant.probe)}"))
-        evidence += listed_by(analysis, plain.probe.client)
+        evidence += _listed_by(analysis, plain.probe.client)
         yield BLOCK_CASE_SENSITIVE.finding(
             context,
             f"the block at line {step.location.line} refuses {plain.probe.client} only in one letter case: "
@@ -296,7 +296,7 @@ def _check_form_gap(context: RuleContext) -> Iterator[Finding]:
             expected=f"refused in the {form.value} form too",
             actual=f"{variant.probe.label} forwarded to {_landing(branch, analysis)} ({_probe_description(variant.probe)})",
             evidence=[Evidence(f"{plain.probe.label} is refused: {step.text}", step.location)] + _trace_evidence(branch)
-            + listed_by(analysis, app.name),
+            + _listed_by(analysis, app.name),
             fix=context.fixer.form_gap(step, app, form),
         )
 
@@ -384,7 +384,7 @@ def _check_shadowed(context: RuleContext) -> Iterator[Finding]:
             expected=f"the deny decides for {app} before any allow",
             actual=f"pre-empted by line {allow.location.line}: {allow.text}",
             evidence=[Evidence(f"shadowing allow: {allow.text}", allow.location), Evidence(f"shadowed deny: {deny.text}", deny.location)]
-            + listed_by(context.analysis, app),
+            + _listed_by(context.analysis, app),
             fix=context.fixer.shadowed(deny, allow),
         )
 
@@ -424,7 +424,7 @@ def _check_ews_not_covered(context: RuleContext) -> Iterator[Finding]:
                 expected="refused on /EWS/ as on /Microsoft-Server-ActiveSync",
                 actual=f"forwarded to {_landing(branch, analysis)} ({_probe_description(ews.probe)})",
                 evidence=[Evidence(f"ActiveSync refused by: {step.text}", step.location)] + _trace_evidence(branch)
-                + listed_by(analysis, app.name),
+                + _listed_by(analysis, app.name),
                 fix=context.fixer.form_gap(step, app, ProbeForm.EWS),
             )
 
@@ -455,7 +455,7 @@ def _check_native_blocked(context: RuleContext) -> Iterator[Finding]:
             native_attribute(client.name, step.text),
             expected=f"forwarded to {_landing(branch, analysis)}",
             actual=f"refused: {step.action.detail or step.action.kind.value}",
-            evidence=_trace_evidence(branch) + listed_by(analysis, client.name),
+            evidence=_trace_evidence(branch) + _listed_by(analysis, client.name),
             fix=context.fixer.native_blocked(step, client, analysis.policy.blocked_apps),
         )
 
