@@ -211,10 +211,10 @@ class _Simulation:
 
     def _intended_pool(self, index: int, state: _State) -> str | None:
         """Where the request was heading when a filter step refused it (routing steps only)."""
+        context = Context(self.probe.request, self.listener.l7, state.tainted)  # matching only reads it
         for step in self.listener.steps[index:]:
             if step.action.kind is not ActionKind.ROUTE:
                 continue
-            context = Context(self.probe.request, self.listener.l7, dict(state.tainted))
             if evaluate(step.condition, context) is True:
                 return step.action.pool
         return self.listener.default_pool
