@@ -815,7 +815,8 @@ def _declares_easlint(pyproject: Path) -> bool:
     try:
         tool = tomllib.loads(text).get("tool")
     except tomllib.TOMLDecodeError:
-        return re.search(r"^\s*\[\[?\s*tool\s*\.\s*easlint\b|^\s*tool\s*\.\s*easlint\s*[.=]", text, re.MULTILINE) is not None
+        return re.search(r"^[ \t]*\[\[?[ \t]*tool[ \t]*\.[ \t]*easlint\b|^[ \t]*tool[ \t]*\.[ \t]*easlint[ \t]*[.=]", text,
+                         re.MULTILINE) is not None
     return isinstance(tool, dict) and "easlint" in tool
 
 

@@ -33,41 +33,50 @@ from collections.abc import Callable
 SNIFF_BYTES = 64 * 1024
 _HAPROXY_HEADER = re.compile(r"^\s*(?:(?:global|defaults)(?:\s+[\w.:-]+(?:\s+from\s+[\w.:-]+)?)?|(?:frontend|backend|listen)\s+[\w.:-]+(?:\s+from\s+[\w.:-]+)?)\s*(?:#.*)?$")
 _HAPROXY_KEYWORD = re.compile(r"^\s*(?:bind|server|mode|timeout|balance|option|default_backend|use_backend|http-request|acl)\s")
+# The patterns below run over the whole head with `^` at every line start, so they never let
+# whitespace run across lines (`[ \t]`, not `\s`): `^\s*` would consume every blank line after
+# each line start and try again from the next, which on a head of 64 KB of blank lines is
+# billions of steps. `_WS` is whitespace within a line; `_END` the rest of a line (CRLF too).
+_WS, _END = r"[ \t]", r"[ \t\r]*$"
 _F5_STANZA = re.compile(
-    r"^(?:ltm|sys|net|apm|gtm|auth|cm|security|wom|asm|pem|ilx|analytics|cli|afm|vcmp|lic|ilx|util)\s+\S.*\{\s*(?:\}\s*)?$",
+    rf"^(?:ltm|sys|net|apm|gtm|auth|cm|security|wom|asm|pem|ilx|analytics|cli|afm|vcmp|lic|ilx|util){_WS}+\S.*\{{{_WS}*(?:\}}{_END}|{_END})",
     re.MULTILINE,
 )
-_ASA_STRONG = re.compile(r"^(?:ASA Version \d|: Saved\b|: Hardware:\s+ASA)", re.MULTILINE)
+_ASA_STRONG = re.compile(rf"^(?:ASA Version \d|: Saved\b|: Hardware:{_WS}+ASA)", re.MULTILINE)
 _ASA_LINE = re.compile(
-    r"^(?:\s+nameif\s|access-group\s+\S+\s+(?:in|out|global)\b|object-group\s+(?:network|service|protocol|icmp-type)\s"
-    r"|access-list\s+\S+\s+(?:extended|remark|standard|webtype|ethertype)\s|timeout\s+conn\s+\d|object\s+(?:network|service)\s"
-    r"|same-security-traffic\s|service-policy\s+\S+\s+(?:global|interface)\b)",
+    rf"^(?:{_WS}+nameif{_WS}|access-group{_WS}+\S+{_WS}+(?:in|out|global)\b"
+    rf"|object-group{_WS}+(?:network|service|protocol|icmp-type){_WS}"
+    rf"|access-list{_WS}+\S+{_WS}+(?:extended|remark|standard|webtype|ethertype){_WS}|timeout{_WS}+conn{_WS}+\d"
+    rf"|object{_WS}+(?:network|service){_WS}|same-security-traffic{_WS}|service-policy{_WS}+\S+{_WS}+(?:global|interface)\b)",
     re.MULTILINE,
 )
-_PANOS_XML = re.compile(r"<config\b[^>]*>\s*(?:<[^>]+>\s*)*?<(?:devices|shared|mgt-config|readonly)\b", re.DOTALL)
+# Tried at the first `<config` only, with a bounded run of tags before the one that tells.
+_PANOS_XML = re.compile(r"<config\b[^>]*>\s*(?:<[^>]+>\s*){0,16}?<(?:devices|shared|mgt-config|readonly)\b")
 _PANOS_SET = re.compile(
-    r"^set\s+(?:deviceconfig|rulebase|zone|address|address-group|service|service-group|application|vsys|device-group"
-    r"|shared|network|mgt-config|template|template-stack|import|profiles|tag|readonly|panorama)\b(?![^\n]*\s-[A-Za-z])",
+    rf"^set{_WS}+(?:deviceconfig|rulebase|zone|address|address-group|service|service-group|application|vsys|device-group"
+    rf"|shared|network|mgt-config|template|template-stack|import|profiles|tag|readonly|panorama)\b(?![^\n]*{_WS}-[A-Za-z])",
     re.MULTILINE,
 )
 _FORTIOS_HEADER = re.compile(r"^#config-version=F", re.MULTILINE)
-_FORTIOS_CONFIG = re.compile(r"^\s*config\s+(?:system|firewall|vdom|global|router|user|vpn|log|webfilter|antivirus|ips)\b", re.MULTILINE)
-_FORTIOS_BLOCK = re.compile(r"^\s*(?:edit\s+\S|set\s+\S|next\s*$|end\s*$)", re.MULTILINE)
-_PANOS_TEXT_TOP = re.compile(r"^(?:config|deviceconfig|mgt-config|shared|policy)\s*\{\s*$", re.MULTILINE)
-_PANOS_TEXT_NESTED = re.compile(r"^\s+(?:devices|vsys|rulebase|system|panorama|network|setting)\s*\{\s*$", re.MULTILINE)
+_FORTIOS_CONFIG = re.compile(
+    rf"^{_WS}*config{_WS}+(?:system|firewall|vdom|global|router|user|vpn|log|webfilter|antivirus|ips)\b", re.MULTILINE)
+_FORTIOS_BLOCK = re.compile(rf"^{_WS}*(?:edit{_WS}+\S|set{_WS}+\S|next{_END}|end{_END})", re.MULTILINE)
+_PANOS_TEXT_TOP = re.compile(rf"^(?:config|deviceconfig|mgt-config|shared|policy){_WS}*\{{{_END}", re.MULTILINE)
+_PANOS_TEXT_NESTED = re.compile(rf"^{_WS}+(?:devices|vsys|rulebase|system|panorama|network|setting){_WS}*\{{{_END}", re.MULTILINE)
 _NETSCALER_HEADER = re.compile(r"^#NS\d", re.MULTILINE)
 _NETSCALER_COMMAND = re.compile(
-    r"^(?:add|bind|set|enable|disable)\s+(?:lb|cs|ns|ssl|service|serviceGroup|server|responder|rewrite|gslb|vpn"
-    r"|authentication|appfw|cache|cmp|audit|dns|snmp|system|aaa|tm)\s[^\n]*\s-[A-Za-z]",
+    rf"^(?:add|bind|set|enable|disable){_WS}+(?:lb|cs|ns|ssl|service|serviceGroup|server|responder|rewrite|gslb|vpn"
+    rf"|authentication|appfw|cache|cmp|audit|dns|snmp|system|aaa|tm){_WS}[^\n]*{_WS}-[A-Za-z]",
     re.MULTILINE,
 )
-_NGINX_BLOCK = re.compile(r"""^\s*["']?(?:http|server|location|upstream|events|stream|mail)\b["']?[^;{}\n]*\{""", re.MULTILINE)
+_NGINX_BLOCK = re.compile(rf"""^{_WS}*["']?(?:http|server|location|upstream|events|stream|mail)\b["']?[^;{{}}\n]*\{{""", re.MULTILINE)
 _NGINX_DIRECTIVE = re.compile(
-    r"""^\s*["']?(?:listen|server_name|proxy_pass|proxy_read_timeout|proxy_send_timeout|proxy_set_header|root|include"""
+    rf"""^{_WS}*["']?(?:listen|server_name|proxy_pass|proxy_read_timeout|proxy_send_timeout|proxy_set_header|root|include"""
     r"""|worker_processes|worker_connections|ssl_certificate|error_log|access_log|return|keepalive_timeout|add_header"""
     r"""|client_max_body_size|try_files|rewrite|log_format|env|pid|daemon|load_module|worker_rlimit_nofile)\b["']?[^\n]*;""",
     re.MULTILINE,
 )
+# Tried at the first `<configuration` only (a scan per occurrence would be quadratic).
 _IIS_CONFIG = re.compile(r"<configuration\b[^>]*>.*?<(?:appSettings|system\.webServer|location)\b", re.DOTALL)
 _ACCESS_RULE_CSV = re.compile(r'^\ufeff?(?:#TYPE [^\n]*\n)?[^\n]*"?Characteristic"?\s*,[^\n]*', re.IGNORECASE)
 
@@ -89,7 +98,7 @@ def _haproxy(head: str) -> bool:
 
 
 def _f5(head: str) -> bool:
-    return head.lstrip("\ufeff").startswith("#TMSH-VERSION") or len(_F5_STANZA.findall(head)) >= 1
+    return head.lstrip("\ufeff").startswith("#TMSH-VERSION") or bool(_F5_STANZA.search(head))
 
 
 def _asa(head: str) -> bool:
@@ -99,13 +108,19 @@ def _asa(head: str) -> bool:
 
 
 def _panos(head: str) -> bool:
-    return bool(_PANOS_XML.search(head)) or len(_PANOS_SET.findall(head)) >= 2
+    return bool(_match_at_first(_PANOS_XML, head, "<config")) or len(_PANOS_SET.findall(head)) >= 2
 
 
 def _fortigate(head: str) -> bool:
     if _FORTIOS_HEADER.search(head):
         return True
     return bool(_FORTIOS_CONFIG.search(head)) and len(_FORTIOS_BLOCK.findall(head)) >= 2
+
+
+def _match_at_first(pattern: re.Pattern[str], head: str, opening: str) -> re.Match[str] | None:
+    """`pattern` tried where `opening` first occurs, not at every occurrence."""
+    start = head.find(opening)
+    return pattern.match(head, start) if start >= 0 else None
 
 
 def _panos_text(head: str) -> bool:
@@ -124,7 +139,7 @@ def _nginx(head: str) -> bool:
 def _exchange(head: str) -> bool:
     text = head.lstrip("\ufeff \t\r\n")
     if text.startswith("<"):
-        return bool(_IIS_CONFIG.search(head))
+        return bool(_match_at_first(_IIS_CONFIG, head, "<configuration"))
     if text.startswith(("[", "{")):
         return '"Characteristic"' in head and '"AccessLevel"' in head
     return bool(_ACCESS_RULE_CSV.match(text)) and "AccessLevel" in text.split("\n", 2)[0 if not text.startswith("#TYPE") else 1]

@@ -87,3 +87,25 @@ def test_corpus_files_of_vendors_not_read_are_recognised(folder: str) -> None:
     # crossplane's quoted-right-brace test opens with a directive spread over many lines
     assert len(recognised) >= len(paths) - 1, found
     assert set(found.values()) <= {folder, None}
+
+
+HOSTILE_HEADS = {
+    "blank lines": "\n" * 65536, "spaces and newlines": " \n" * 32768, "CRLF": "\r\n" * 32768, "indentation": " " * 65000 + "nameif",
+    "XML roots": "<config>" * 8192, "IIS roots": "<configuration>" * 4369, "FortiOS": "edit\n" * 16000,
+}
+
+
+def test_hostile_heads_are_detected_without_hanging() -> None:
+    """Detection searches the first 64 KB with line-anchored patterns; none of them may let
+    whitespace run across lines, or a file of blank lines costs billions of regex steps (it
+    took 13 s before, over a minute with more vendors). Run in a child so a regression fails
+    here instead of hanging the suite."""
+    import json
+    import subprocess
+    import sys
+
+    script = ("import json, sys\nfrom parsers.detect import detect_vendor\n"
+              "heads = json.loads(sys.stdin.read())\nprint(json.dumps({name: detect_vendor(head) for name, head in heads.items()}))\n")
+    result = subprocess.run([sys.executable, "-c", script], input=json.dumps(HOSTILE_HEADS), capture_output=True, text=True,
+                            cwd=REPO, timeout=60, check=True)
+    assert json.loads(result.stdout) == dict.fromkeys(HOSTILE_HEADS)

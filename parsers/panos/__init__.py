@@ -20,8 +20,10 @@ from parsers.panos.validate import validate
 from parsers.panos.xml_reader import XmlRefused, read_xml
 
 VENDOR = "panos"
-_BRACE_FORMAT = re.compile(r"^\s*[\w.-]+\s*\{\s*$", re.MULTILINE)
-_SET_COMMAND = re.compile(r"^\s*(?:set|delete)\s", re.MULTILINE)
+# Whitespace within a line only: `^\s*` searched over a whole file would run across every
+# blank line from every line start (quadratic on a file of blank lines).
+_BRACE_FORMAT = re.compile(r"^[ \t]*[\w.-]+[ \t]*\{[ \t\r]*$", re.MULTILINE)
+_SET_COMMAND = re.compile(r"^[ \t]*(?:set|delete)\s", re.MULTILINE)
 _LEVELS = {"EAS001": Level.ERROR, "EAS002": Level.WARNING, "EAS003": Level.WARNING}
 
 
