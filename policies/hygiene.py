@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from linter.findings import Evidence, Finding, Severity
 from linter.model import Diagnostic, Level, Location
 from linter.probes import ProbeForm, Role
-from linter.simulate import Outcome, Verdict
+from linter.simulate import Outcome, Verdict, pool_phrase
 from policies.base import Rule, RuleContext
 
 _LEVELS = {Level.ERROR: Severity.ERROR, Level.WARNING: Severity.WARNING, Level.INFO: Severity.INFO}
@@ -84,7 +84,7 @@ def _check_cannot_verify(context: RuleContext) -> Iterator[Finding]:
         evidence = []
         for branch in outcomes[0].branches:
             decided = f" by line {branch.decided_by.location.line}" if branch.decided_by else ""
-            where = f", pool {branch.pool}" if branch.pool else ""
+            where = f", {pool_phrase(branch.verdict)} {branch.pool}" if branch.pool else ""
             assumed = "; ".join(f"line {a.step.location.line} {'matches' if a.assumed else 'does not match'}" for a in branch.assumptions)
             evidence.append(Evidence(f"if {assumed or 'nothing is assumed'}: {branch.verdict.value}{decided}{where}"))
         yield CANNOT_VERIFY.finding(

@@ -254,6 +254,10 @@ backend be_exchange
     # form and the native clients depend on the refused regex: cannot verify, a warning.
     assert {f["rule_id"] for f in findings} == {"EAS003"}
     assert all("nested quantifier could backtrack catastrophically" in f["message"] for f in findings)
+    # each possible outcome is spelt out; a refusal names the pool the request was heading to
+    branches = {e["message"] for f in findings for e in f["evidence"]}
+    assert "if line 7 matches: denied by line 7, was heading to pool be_exchange" in branches
+    assert "if line 7 does not match: allowed, pool be_exchange" in branches
     assert code == 0
 
 
