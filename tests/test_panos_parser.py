@@ -347,6 +347,7 @@ def test_unknown_and_broken_lines_are_reported_with_their_lines() -> None:
 def test_brace_format_is_one_clear_error() -> None:
     device = parse("fw.txt", "config {\n  devices {\n  }\n}\n")
     assert codes(device) == [("EAS001", 1)]
+    assert "set cli config-output-format set" in device.diagnostics[0].message
 
 
 # -- hostile and malformed XML -----------------------------------------------------------------------

@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 from linter.model import Device, DeviceKind, Diagnostic, Level, Location
+from parsers.detect import UNSUPPORTED
 from parsers.panos.build import build
 from parsers.panos.policy import policy_contexts
 from parsers.panos.set_reader import read_set
@@ -44,11 +45,11 @@ def read_tree(display_name: str, text: str, diagnostics: list[Diagnostic]) -> No
         except XmlRefused as error:
             diagnostics.append(Diagnostic("EAS001", Level.ERROR, error.message, Location(display_name, error.line, error.column)))
             return None
-    if not _SET_COMMAND.search(text) and _BRACE_FORMAT.search(text):
-        line = text.count("\n", 0, _BRACE_FORMAT.search(text).start()) + 1  # type: ignore[union-attr]
-        diagnostics.append(Diagnostic("EAS001", Level.ERROR, "this is the brace-nested 'show config running' text format, "
-                                      "which easlint does not read; export the configuration as XML or as set commands",
-                                      Location(display_name, line)))
+    brace = None if _SET_COMMAND.search(text) else _BRACE_FORMAT.search(text)
+    if brace is not None:
+        line = text.count("\n", 0, brace.start()) + 1
+        # the same advice detection gives when it meets this format unasked (parsers.detect)
+        diagnostics.append(Diagnostic("EAS001", Level.ERROR, UNSUPPORTED["panos-text"], Location(display_name, line)))
         return None
     result = read_set(text)
     for problem in result.problems:
