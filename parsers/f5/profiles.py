@@ -35,14 +35,16 @@ class ProfileError(Exception):
         self.location = location
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Attached:
-    """A profile a virtual names: full path, type, context and the line that names it."""
+    """A profile a virtual names: full path, type, context and the line that names it. A
+    parser-internal record of one virtual's build (thousands per device), so a plain slots
+    class: the model objects made from it are the frozen ones."""
 
     path: str
     type: str | None  # None: defined nowhere easlint can see
     context: str  # clientside, serverside or all
-    location: Location
+    line: int
 
     def describe(self) -> str:
         return f"{self.path} {{ context {self.context} }}" if self.context != "all" else f"{self.path} {{ }}"
@@ -147,11 +149,11 @@ def idle_timer(config: Config, attached: Attached, kind: TimerKind, virtual: Ent
     assert setting is not None
     seconds = seconds_of(setting.raw)
     entry = config.profiles.get(attached.path)
-    leg = "client" if kind is TimerKind.CLIENT_IDLE else "server"
+    leg = "server" if kind is TimerKind.SERVER_IDLE else "client"  # a fastL4 flow's one timer starts on the client side
     if entry is None or attached.path in config.base_paths:
         # A built-in profile used as it is: the fix goes in the virtual (a child profile).
         applies_to = virtual.object_path
-        location = attached.location
+        location = virtual.location(attached.line)
         source = (f"built-in {type_} profile {_describe_chain(setting)}: idle-timeout {setting.raw} ({setting.builtin_source}); "
                   f"{leg} side of {virtual.object_path}, which lists profiles {{ {profile_list} }}")
         return Timer(kind, seconds, "idle-timeout", source, False, location, applies_to, None,
@@ -183,10 +185,10 @@ def access_timer(config: Config, attached: Attached, virtual: Entry) -> Timer:
     explicit = setting.location is not None
     if explicit:
         source = f"apm profile access {setting.written_in}: inactivity-timeout {setting.raw}; session of {virtual.object_path}"
-        location = setting.location or attached.location
+        location = setting.location or virtual.location(attached.line)
     else:
         source = f"{attached.path} sets no inactivity-timeout: default {setting.raw} ({setting.builtin_source}); session of {virtual.object_path}"
-        location = entry.location() if entry else attached.location
+        location = entry.location() if entry else virtual.location(attached.line)
     return Timer(TimerKind.SESSION_IDLE, seconds, "inactivity-timeout", source, explicit, location, applies_to,
                  setting.raw if explicit else None,
                  inherited_from=None if explicit and setting.written_in == attached.path else setting.written_in)

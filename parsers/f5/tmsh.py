@@ -49,10 +49,13 @@ TCL_STANZAS = frozenset({
 # `ltm node /Common/n { address 10.0.0.1 }`.
 _HEADER = re.compile(r"^([a-z][a-z0-9-]*)\s+\S[^\n]*\{(?:[^\n]*\})?\s*$")
 # Where a stanza may start: a line whose first word is a module and that holds a `{`. Searched
-# as "a newline, then the module" (MULTILINE `^` would be tried at every character).
-_MODULE_WORDS = "(?:" + "|".join(re.escape(module) for module in sorted(MODULES, key=len, reverse=True)) + r")(?=[^\S\n])[^\n]*\{"
-_FIRST_MODULE_LINE = re.compile(_MODULE_WORDS)
-_NEXT_MODULE_LINE = re.compile("\n" + _MODULE_WORDS)
+# as "a newline, then a word" (MULTILINE `^` would be tried at every character, and an
+# alternation of the module names at every newline costs three times as much as one word
+# pattern); `_stanza_starts` keeps the words that are modules. The second group is the rest of
+# the header up to its first brace: the header's words without reading the line again.
+_WORD_LINE = r"([a-z][a-z0-9-]*)([^\S\n][^\n{]*)\{"
+_FIRST_HEADER_LINE = re.compile(_WORD_LINE)
+_NEXT_HEADER_LINE = re.compile("\n" + _WORD_LINE)
 _ONE_LINE_QUOTED = re.compile(r'"[^"\n]*"')
 _NOT_BRACE_BYTES = bytes(code for code in range(256) if code not in b"{}")  # bytes.translate deletes these
 _QUOTE_OR_BRACE = re.compile(r'\\.|["{}]', re.DOTALL)
@@ -186,6 +189,19 @@ def _line_delta(line: str, tcl: bool, in_quote: bool) -> tuple[int, bool]:
     return _count(line, tcl, in_quote)
 
 
+def _stanza_starts(text: str) -> list[tuple[int, list[str] | None]]:
+    """Where each column-0 line that opens a stanza of a known module starts, with the words of
+    its header before the first brace (None when a quote is among them: the exact reader reads
+    that header)."""
+    starts = []
+    first = _FIRST_HEADER_LINE.match(text)
+    for match in ([first] if first else []) + list(_NEXT_HEADER_LINE.finditer(text)):
+        module, rest = match.group(1, 2)
+        if module in MODULES:
+            starts.append((match.start() + (match is not first), None if '"' in rest else [module, *rest.split()]))
+    return starts
+
+
 def split_stanzas(file: str, text: str) -> SplitResult:
     """The top-level stanzas of a tmsh file, each with its text, in file order.
 
@@ -193,21 +209,24 @@ def split_stanzas(file: str, text: str) -> SplitResult:
     the exact reader takes over at that line and goes as far as its stanza really goes (further
     than the chunk when a quoted string runs on), and the fast path resumes at the next header."""
     result = SplitResult()
-    starts = [match.start() + 1 for match in _NEXT_MODULE_LINE.finditer(text)]
-    if _FIRST_MODULE_LINE.match(text):
-        starts.insert(0, 0)
-    starts.append(len(text))
+    starts = _stanza_starts(text)
+    if not starts:  # no stanza at all: the exact reader says what the lines are
+        lines = text.split("\n")
+        _read_span(file, lines, 0, len(lines), result)
+        return result
+    starts.append((len(text), None))
     lines: list[str] | None = None  # the file's lines, split only when the exact reader needs them
-    line_index = text.count("\n", 0, starts[0])  # of the current chunk's first line
+    line_index = text.count("\n", 0, starts[0][0])  # of the current chunk's first line
     resume = 0  # the first line not read yet
     for position in range(len(starts) - 1):
-        start, stop = starts[position], starts[position + 1]
-        next_index = line_index + text.count("\n", start, stop)
+        (start, header), stop = starts[position], starts[position + 1][0]
+        newlines = text.count("\n", start, stop)
+        next_index = line_index + newlines
         if line_index > resume:  # lines before this header: a preamble, stray lines, other stanzas
             lines = lines if lines is not None else text.split("\n")
             resume = _read_span(file, lines, resume, line_index, result)
         if line_index >= resume:  # not read yet by the exact reader running on
-            stanza = _standard_stanza(file, text[start:stop], line_index + 1)
+            stanza = _standard_stanza(file, text[start:stop], line_index + 1, header, newlines)
             if stanza is not None:
                 result.stanzas.append(stanza)
                 resume = max(next_index, stanza.end_line)  # what follows it in the chunk is blank
@@ -215,32 +234,31 @@ def split_stanzas(file: str, text: str) -> SplitResult:
                 lines = lines if lines is not None else text.split("\n")
                 resume = _read_span(file, lines, line_index, next_index, result)
         line_index = next_index
-    if lines is not None or len(starts) == 1:
-        lines = lines if lines is not None else text.split("\n")
+    if lines is not None:  # the exact reader ran: it reads on to the end of the file
         _read_span(file, lines, resume, len(lines), result)
     return result
 
 
-def _standard_stanza(file: str, chunk: str, line: int) -> Stanza | None:
+def _standard_stanza(file: str, chunk: str, line: int, header: list[str] | None, newlines: int) -> Stanza | None:
     """The fast path: the text between two headers as one stanza, when it is in the layout
     BIG-IP writes (its first brace closes at its last character, nothing after it but blank
-    lines, no backslash, `#` or quote spanning lines); None sends the chunk to the exact reader."""
+    lines, no backslash, `#` or quote spanning lines); None sends the chunk to the exact reader.
+    `header`: the words of its first line before the brace; `newlines`: how many the chunk has."""
+    if header is None:
+        return None
     body = chunk.rstrip()
     if not body.endswith("}") or "\\" in body or "#" in body:
         return None
+    end_line = line + newlines - chunk.count("\n", len(body))
     if "\r" in body:
         body = "\n".join(part.rstrip("\r") for part in body.split("\n"))
-    first_end = body.find("\n")
-    header = _header_words(body if first_end < 0 else body[:first_end])
-    if header is None:
-        return None
-    tcl = tuple(header[:2]) in TCL_STANZAS
+    tcl = (header[0], header[1]) in TCL_STANZAS if len(header) > 1 else False
     counted = body.replace('"', "") if tcl else _ONE_LINE_QUOTED.sub("", body) if '"' in body else body
     if '"' in counted:
         return None
     opening = counted.count("{")
     if opening == 1 and counted.count("}") == 1:  # `ltm node n {`, `address a`, `}`: nothing to pair up
-        return Stanza(header, file, line, line + body.count("\n"), body, tcl)
+        return Stanza(header, file, line, end_line, body, tcl)
     # Only the braces, in order; in UTF-8 no byte of another character is a brace.
     braces = counted.encode("utf-8", "surrogatepass").translate(None, _NOT_BRACE_BYTES)
     inner = braces[1:-1]  # the first brace is the header's, the last the stanza's end
@@ -248,7 +266,7 @@ def _standard_stanza(file: str, chunk: str, line: int) -> Stanza | None:
         inner = inner.replace(b"{}", b"")
     if inner or braces[:1] != b"{":
         return None
-    return Stanza(header, file, line, line + body.count("\n"), body, tcl)
+    return Stanza(header, file, line, end_line, body, tcl)
 
 
 def _read_span(file: str, lines: list[str], index: int, count: int, result: SplitResult) -> int:

@@ -104,7 +104,11 @@ def _member(node_words: list[str], line: int, entry: Entry, config: Config, bloc
         host, _, port_text = spec.rpartition(".")
     else:
         host, _, port_text = spec.rpartition(":")
-    address = next((sub.words[1] for sub in block if sub.key == "address" and len(sub.words) > 1), None)
+    address = None
+    for sub in block:
+        if len(sub.words) > 1 and sub.words[0] == "address":
+            address = sub.words[1]
+            break
     if address is None:
         node = config.nodes.get(resolve(host, entry.path, config.nodes))
         found = node.value("address") if node else None
@@ -180,14 +184,16 @@ class VirtualBuilder:
                 type_ = self._profile_types[path]
             else:
                 type_ = self._profile_types[path] = profile_type(self.config, path)
-            location = virtual.location(item.line)
             if type_ is None:
                 self.report("EAS002", f"profile {item.words[0]} is neither defined in this configuration nor a built-in profile "
-                            f"easlint knows: its effect on {virtual.object_path} is not evaluated", location, virtual, " ".join(item.words))
-            attached.append(Attached(path, type_, context, location))
+                            f"easlint knows: its effect on {virtual.object_path} is not evaluated", virtual.location(item.line),
+                            virtual, " ".join(item.words))
+            attached.append(Attached(path, type_, context, item.line))
         return attached
 
     def _unknown_properties(self, virtual: Entry) -> None:
+        if virtual.index.keys() <= _IRRELEVANT:  # every statement's key is in the index: nothing unknown
+            return
         for node in virtual.body:
             if node.words and node.words[0] not in _IRRELEVANT:
                 self.report("EAS002", f"unknown ltm virtual property '{node.key}'", virtual.location(node.line), virtual, " ".join(node.words))
@@ -200,14 +206,13 @@ class VirtualBuilder:
         timers: list[Timer] = []
         try:
             if not transports:
-                implicit = Attached("/Common/tcp", "tcp", "all", virtual.location())
+                implicit = Attached("/Common/tcp", "tcp", "all", virtual.stanza.line)
                 for kind in (TimerKind.CLIENT_IDLE, TimerKind.SERVER_IDLE):
                     timer = idle_timer(self.config, implicit, kind, virtual, listing + " (no tcp profile listed: BIG-IP uses /Common/tcp)")
                     timers.append(timer)
             for profile in transports:
                 if profile.type == "fastl4":
-                    timer = idle_timer(self.config, profile, TimerKind.CLIENT_IDLE, virtual, listing)
-                    timers.append(dataclasses.replace(timer, kind=TimerKind.SESSION_IDLE))
+                    timers.append(idle_timer(self.config, profile, TimerKind.SESSION_IDLE, virtual, listing))
                     continue
                 if profile.context in ("clientside", "all"):
                     timers.append(idle_timer(self.config, profile, TimerKind.CLIENT_IDLE, virtual, listing))
