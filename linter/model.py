@@ -7,8 +7,12 @@ order of request rules (`Step`, in the vendor's real order), what each rule matc
 every value came from (`Location`, `Timer.source`). Logic a parser cannot translate becomes
 `Opaque`, which the simulator reports as "cannot verify" instead of guessing.
 
-All classes are frozen dataclasses so devices can be shared between rules and processes
-without defensive copies; `to_jsonable` turns any of them into plain JSON for `easlint model`.
+A parser makes a device once and nothing changes it afterwards, so it is shared by the
+simulator, every rule and the report without copies (tests/test_model_unchanged.py checks that
+analysis and rules leave it as parsed). The classes are slots dataclasses, hashable by value,
+but not frozen: a large bigip.conf makes tens of thousands of them, and a frozen dataclass
+costs three times as much to construct, a tenth of the whole lint of such a file.
+`to_jsonable` turns any of them into plain JSON for `easlint model`.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Union
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Location:
     """A place in a source file; lines and columns are 1-based."""
 
@@ -43,7 +47,7 @@ class TimerKind(str, enum.Enum):
     RESPONSE = "response"  # time allowed for the server's answer (HAProxy http `timeout server`)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Timer:
     """One idle timer that a held-open ActiveSync Ping must outlast.
 
@@ -104,7 +108,7 @@ HTTP_FIELDS = frozenset(
 """Fields only a hop that parses HTTP can see (not a TCP or TLS-passthrough hop)."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Field:
     """A request field plus the vendor's way of extracting it.
 
@@ -141,7 +145,7 @@ class MatchOp(str, enum.Enum):
     BOOL = "bool"  # boolean value is true
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Match:
     """A test of one field against patterns; it holds when any pattern matches any value."""
 
@@ -156,7 +160,7 @@ class Match:
     text: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class All:
     """Conjunction. `All(())` is always true."""
 
@@ -165,7 +169,7 @@ class All:
     location: Location | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Any:
     """Disjunction. `Any(())` is always false. Same-name HAProxy ACLs become one `Any`."""
 
@@ -174,12 +178,12 @@ class Any:
     location: Location | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Not:
     term: Condition
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Opaque:
     """Logic the linter cannot evaluate; a verdict that depends on it is "cannot verify"."""
 
@@ -200,7 +204,7 @@ class ActionKind(str, enum.Enum):
     CONTINUE = "continue"  # no decision (header rewrite, timer override, ...)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Action:
     """What a step does when its condition holds.
 
@@ -219,7 +223,7 @@ class Action:
     rewrites: tuple[Field, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Step:
     """One request rule, in the vendor's evaluation order.
 
@@ -235,7 +239,7 @@ class Step:
     text: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Bind:
     """An address and port a listener accepts connections on. `address=None` means any."""
 
@@ -253,7 +257,7 @@ class Bind:
         return f"{address}:{ports}" + (" (TLS)" if self.tls else "")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Member:
     """A server in a pool."""
 
@@ -264,7 +268,7 @@ class Member:
     location: Location
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Pool:
     """Where requests are forwarded: HAProxy backend, F5 pool, NGINX upstream, ...
 
@@ -283,7 +287,7 @@ class Pool:
     labels: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Listener:
     """A place that accepts client connections: HAProxy frontend/listen, F5 virtual, ...
 
@@ -310,7 +314,7 @@ class Level(str, enum.Enum):
     INFO = "info"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Diagnostic:
     """A parse problem. `code` is the rule it becomes (EAS001, EAS002 or EAS003).
 
@@ -326,7 +330,7 @@ class Diagnostic:
     text: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Setting:
     """A device-wide setting that is neither a timer nor a step (Exchange's heartbeat keys in a
     Sync web.config): what the file says, what the device really uses, and why they differ.
@@ -352,7 +356,7 @@ class DeviceKind(str, enum.Enum):
     FIREWALL = "firewall"  # stateful firewall: rulebases as listeners, permit rules as pools
 
 
-@dataclass(frozen=True)
+@dataclass
 class Device:
     """One device's normalized configuration.
 
@@ -381,7 +385,7 @@ class Device:
     _pools_by_name: dict[str, Pool] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_pools_by_name", {pool.name: pool for pool in self.pools})
+        self._pools_by_name = {pool.name: pool for pool in self.pools}
 
     def pool(self, name: str | None) -> Pool | None:
         return self._pools_by_name.get(name) if name is not None else None
