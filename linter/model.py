@@ -153,7 +153,7 @@ class Match:
     op: MatchOp
     values: tuple[str, ...] = ()
     case_sensitive: bool = True
-    transforms: tuple[str, ...] = ()  # applied to the value before matching: lower, upper, url_dec
+    transforms: tuple[str, ...] = ()  # applied to the value before matching: lower, upper, url_dec, b64_dec
     regex_dialect: str = "pcre"
     name: str | None = None
     location: Location | None = None

@@ -191,6 +191,73 @@ def test_switch_glob_with_fall_through_and_default(policy: Policy) -> None:
     assert android.verdict is Verdict.ALLOWED and android.pools == ("/Common/web_pool",)
 
 
+def test_string_toupper_upper_cases_the_subject(policy: Policy) -> None:
+    """Tcl string(n): `string toupper string` returns string with every letter in upper case."""
+    upper = translate('when HTTP_REQUEST {\n  if { [string toupper [HTTP::header User-Agent]] contains "CLOUDMAGIC" } {'
+                      ' reject }\n}')
+    found = verdicts(upper, policy)
+    assert found["CloudMagic (plain)"] is Verdict.DENIED and found["CloudMagic (case)"] is Verdict.DENIED
+    assert found["iOS Mail (plain)"] is Verdict.ALLOWED and found["Android native (plain)"] is Verdict.ALLOWED
+    # An upper-cased subject never contains a lower-case literal: this rule refuses nothing.
+    lower = translate('when HTTP_REQUEST {\n  if { [string toupper [HTTP::header User-Agent]] contains "cloudmagic" } {'
+                      ' reject }\n}')
+    assert set(verdicts(lower, policy).values()) == {Verdict.ALLOWED}
+
+
+def test_string_match_is_a_case_sensitive_glob(policy: Policy) -> None:
+    """Tcl string(n): `string match ?-nocase? pattern string` is a glob match of the whole
+    string, case-sensitive unless -nocase is given."""
+    result = translate('when HTTP_REQUEST {\n  if { [string match "*CloudMagic*" [HTTP::header User-Agent]] } { reject }\n}')
+    found = verdicts(result, policy)
+    assert found["CloudMagic (plain)"] is Verdict.DENIED and found["CloudMagic (ews)"] is Verdict.DENIED
+    assert found["CloudMagic (case)"] is Verdict.ALLOWED  # User-Agent cLOUDmAGIC
+    assert found["iOS Mail (plain)"] is Verdict.ALLOWED
+    match = next(iter_matches(result.steps[0].condition))
+    assert match.case_sensitive and match.location == Location("bigip.conf", 101)
+
+
+def test_string_match_nocase_ignores_letter_case(policy: Policy) -> None:
+    """Tcl string(n): with -nocase, "the comparison is done in a case-insensitive manner"."""
+    result = translate('when HTTP_REQUEST {\n  if { [string match -nocase "cloud*" [HTTP::header User-Agent]] } { reject }\n}')
+    found = verdicts(result, policy)
+    assert found["CloudMagic (plain)"] is Verdict.DENIED and found["CloudMagic (case)"] is Verdict.DENIED
+    assert found["CloudMagic (devicetype-only)"] is Verdict.ALLOWED  # no User-Agent: "" matches no `cloud*`
+    assert found["iOS Mail (plain)"] is Verdict.ALLOWED and found["Android native (plain)"] is Verdict.ALLOWED
+
+
+def test_switch_exact_compares_whole_strings_without_glob(policy: Policy) -> None:
+    """Tcl switch(n): -exact "use exact matching when comparing string to a pattern"; a
+    body `-` falls through to the next pattern's body."""
+    body = """when HTTP_REQUEST {
+    switch -exact -- [string tolower [URI::query [HTTP::uri] DeviceType]] {
+        "*cloudmagic*" { pool web_pool }
+        "cloudmagic" -
+        "nine" { reject }
+        default { pool exchange_pool }
+    }
+}"""
+    result = translate(body)
+    found = verdicts(result, policy)
+    # `*cloudmagic*` is a literal string under -exact: the DeviceType "cloudmagic" skips it.
+    assert found["CloudMagic (plain)"] is Verdict.DENIED and found["CloudMagic (case)"] is Verdict.DENIED
+    ios = outcome(result.steps, probes(policy, "iOS Mail")[0], result.pools)
+    assert ios.verdict is Verdict.ALLOWED and ios.pools == (EXCHANGE,)
+    ua_only = outcome(result.steps, probes(policy, "CloudMagic", ProbeForm.UA_ONLY)[0], result.pools)
+    assert ua_only.verdict is Verdict.ALLOWED and ua_only.pools == (EXCHANGE,)  # base64 query: no DeviceType parameter
+
+
+@pytest.mark.parametrize("negation", ["not ", "!"])
+def test_negation_refuses_what_does_not_match(policy: Policy, negation: str) -> None:
+    """`!` is Tcl's logical not; iRules add the word form `not` for it (F5 DevCentral, iRules
+    operators: `not` "performs a logical not")."""
+    result = translate(f'when HTTP_REQUEST {{\n  if {{ {negation}([HTTP::header User-Agent] starts_with "Apple-") }} {{'
+                       ' reject }\n}')
+    found = verdicts(result, policy)
+    assert found["iOS Mail (plain)"] is Verdict.ALLOWED
+    assert found["Android native (plain)"] is Verdict.DENIED and found["CloudMagic (plain)"] is Verdict.DENIED
+    assert found["CloudMagic (devicetype-only)"] is Verdict.DENIED  # no User-Agent: "" does not start with Apple-
+
+
 def test_later_pool_wins_and_refusal_wins_over_pool(policy: Policy) -> None:
     body = """when HTTP_REQUEST {
     pool web_pool
@@ -268,14 +335,6 @@ def test_data_group_resolves_in_partition_then_common() -> None:
     in_common = translate(body, data_groups={common.name: common}, partition="Tenant")
     assert next(iter_matches(in_tenant.steps[0].condition)).values == ("local",)
     assert next(iter_matches(in_common.steps[0].condition)).values == ("common",)
-
-
-def test_base64_decode_is_opaque_and_named(policy: Policy) -> None:
-    body = 'when HTTP_REQUEST {\n  if { [b64decode [HTTP::query]] contains "CloudMagic" } { reject }\n}'
-    result = translate(body)
-    condition = result.steps[0].condition
-    assert isinstance(condition, Opaque) and "line 101" in condition.reason and "b64decode" in condition.reason
-    assert outcome(result.steps, probes(policy, "CloudMagic", ProbeForm.UA_ONLY)[0]).verdict is Verdict.INDETERMINATE
 
 
 def test_unknown_command_is_opaque_at_its_line(policy: Policy) -> None:

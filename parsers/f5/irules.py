@@ -13,17 +13,19 @@ program order with their full reachability, so the first matching one is the las
 would have executed. `combine_irules` does the same across the rules of a virtual.
 
 Conditions are translated where their meaning is certain: `HTTP::header|uri|path|query|host|
-method`, `URI::query`, `URI::decode`, `string tolower|toupper|match|equal`, `class match|search`
-over data groups, `IP::addr`, `regexp`, the comparison operators (case-sensitive, as Tcl
-compares strings), `and`/`or`/`not`, `if/elseif/else`, `switch -exact|-glob|-regexp` and local
-variables (`set ua [string tolower [HTTP::header User-Agent]]`). Where BIG-IP returns an
-empty string for a missing header or parameter, a test that holds for "" also holds when the
-field is absent. Everything else that can decide is `Opaque`, naming the command and its
-line, so the simulator reports "cannot verify" instead of guessing; nothing raises.
+method`, `URI::query`, `URI::decode`, `b64decode`, `string tolower|toupper|match|equal`,
+`class match|search` over data groups, `IP::addr`, `regexp`, the comparison operators
+(case-sensitive, as Tcl compares strings), `and`/`or`/`not`, `if/elseif/else`,
+`switch -exact|-glob|-regexp` and local variables (`set ua [string tolower [HTTP::header
+User-Agent]]`). Where BIG-IP returns an empty string for a missing header or parameter, a test
+that holds for "" also holds when the field is absent. Everything else that can decide is
+`Opaque`, naming the command and its line, so the simulator reports "cannot verify" instead of
+guessing; nothing raises.
 """
 
 from __future__ import annotations
 
+import base64
 import re
 from bisect import bisect_left
 from collections.abc import Collection, Mapping, Sequence
@@ -1022,9 +1024,10 @@ class _Translator:
             return _transform(inner, "url_dec", lambda value: _url_decode(value))
         if name == "URI::query" and len(words) in (2, 3):
             return self.uri_query_value(command, env, event, text)
+        if name == "b64decode" and len(words) == 2:
+            return _b64decode_value(self.word_value(words[1], env, event), text)
         if name == "b64decode":
-            return Unknown(f"{text} decodes base64 (the MS-ASHTTP base64 query is binary: DeviceType is a length-prefixed "
-                           "field, not text easlint can match)")
+            return Unknown(f"{text} is not evaluated")
         if name in ("class", "matchclass"):
             return self.class_value(command, env, event, text)
         if name == "IP::addr" and len(words) == 4 and args[1] == "equals":
@@ -1085,7 +1088,8 @@ class _Translator:
         The manual describes no decoding (clouddocs.f5.com/api/irules/URI__query.html), so the
         value is matched as written; the name is taken as case-sensitive."""
         uri = self.word_value(command.words[1], env, event)
-        if not isinstance(uri, Ref) or uri.field.kind is not FieldKind.URL or "url_dec" in uri.transforms:
+        if (not isinstance(uri, Ref) or uri.field.kind is not FieldKind.URL
+                or not set(uri.transforms) <= {"lower", "upper"}):  # a decoded URI parses differently
             return Unknown(f"{text} parses a URI other than [HTTP::uri]")
         if len(command.words) == 2:
             return Ref(Field(FieldKind.QUERY), text, uri.transforms)
@@ -1437,6 +1441,42 @@ def _url_decode(text: str) -> str:
     from urllib.parse import unquote
 
     return unquote(text)
+
+
+def _b64decode_value(value: Value, text: str) -> Value:
+    """`b64decode <value>`: a constant is decoded here, a request field by the `b64_dec` match
+    transform (linter.matching), with the same rules as `_tcl_b64decode`. In the MS-ASHTTP base64
+    query the DeviceType bytes appear verbatim once decoded, so `contains` finds them; a value
+    that is not base64 makes the test unknown, as the command fails on BIG-IP."""
+    if isinstance(value, Lit):
+        decoded = _tcl_b64decode(value.text)
+        if decoded is None:
+            return Unknown(f"{text} is given {value.text[:40]!r}, which is not base64; on input it cannot decode, "
+                           "b64decode fails with a Tcl error (conversion error) that resets the connection")
+        return Lit(decoded)
+    if isinstance(value, Ref):
+        return Ref(value.field, value.text, value.transforms + ("b64_dec",), value.absent_is_empty, value.never)
+    if isinstance(value, Choice):
+        return _choice(value.condition, _b64decode_value(value.then, text), _b64decode_value(value.otherwise, text))
+    return value if isinstance(value, Unknown) else Unknown("a true/false value is decoded as base64")
+
+
+def _tcl_b64decode(text: str) -> str | None:
+    """What `b64decode` returns for `text`, or None where it fails.
+
+    The tmsh reference (clouddocs.f5.com/cli/tmsh-reference/v13/modules/ltm/
+    ltm_rule_command_b64decode.html) says only that it "Returns a string that is base-64
+    decoded"; its example shows `b64decode "\\\\a b c d"` failing with "TCL error ... conversion
+    error" (so characters outside the alphabet are not skipped) and its hint says such input
+    resets the connection. Which other inputs BIG-IP accepts is not documented, so only strict
+    RFC 4648 base64 (alphabet, padding) counts as decodable; anything else is a failure, never
+    a value that could match. The bytes become one character each (U+0000-U+00FF), as Tcl
+    turns a byte array into a string, so `string tolower` and the comparisons see them as
+    BIG-IP does."""
+    try:
+        return base64.b64decode(text, validate=True).decode("latin-1")
+    except ValueError:  # binascii.Error, and non-ASCII input
+        return None
 
 
 def _tcl_boolean(text: str) -> bool | None:
