@@ -3,7 +3,14 @@
 `corkscrew_objects(paths)` runs `bench/corkscrew_parse.js` with node and returns, per file,
 the objects corkscrew read (virtual servers with their pool and profile names, pools,
 profiles, iRules, LTM policies); `easlint_objects(path)` gives the same view of easlint's
-reader. corkscrew is looked for in $EASLINT_CORKSCREW_DIR, else
+reader, with each virtual's pool and profiles as easlint's parser resolved them.
+
+corkscrew keeps a reference as written (`pool pool_a`) and resolves nothing, so the test side
+resolves corkscrew's references itself (`bigip_lookup`), by BIG-IP's rule, among the objects
+corkscrew read: a relative name written in `/Common/app.app/vs` is compared as the object
+BIG-IP would use, and easlint's folder and partition resolution is checked against it.
+
+corkscrew is looked for in $EASLINT_CORKSCREW_DIR, else
 `<repo>/.cache/corkscrew/node_modules/f5-corkscrew` (`npm install --prefix .cache/corkscrew
 f5-corkscrew@0.13.0`). Without node or corkscrew the tests that need them are skipped, unless
 EASLINT_REQUIRE_CORKSCREW=1 (set by .ci/run), where they fail: CI never passes by skipping.
@@ -15,13 +22,15 @@ import json
 import os
 import shutil
 import subprocess
+from collections.abc import Collection
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pytest
 
 from parsers.f5 import load_config
-from parsers.f5.objects import full_path
+from parsers.f5.objects import Entry, resolve
+from parsers.f5.virtuals import VirtualBuilder
 
 REPO = Path(__file__).resolve().parent.parent
 SCRIPT = REPO / "bench" / "corkscrew_parse.js"
@@ -68,43 +77,90 @@ class Objects:
     policies: frozenset[str]
 
 
-def _full(name: str) -> str:
-    return full_path(name, "Common")
+def file_partition(path: Path | PurePosixPath) -> str:
+    """The partition a file's bare object names belong to: BIG-IP saves partition p in
+    /config/partitions/p/bigip.conf and /Common in /config/bigip*.conf."""
+    parts = path.parts
+    if len(parts) >= 3 and parts[-3] == "partitions" and parts[-1].startswith("bigip"):
+        return parts[-2]
+    return "Common"
+
+
+def in_partition(name: str, partition: str) -> str:
+    """The full name of an object a file of `partition` defines as `name`."""
+    return name if name.startswith("/") else f"/{partition}/{name}"
+
+
+def bigip_lookup(name: str, referrer: str, defined: Collection[str]) -> str:
+    """The object a reference written in the object `referrer` (a full path) means on BIG-IP,
+    among the objects `defined` in the same file: a full path means itself; a relative name
+    means the referrer's folder's object, else its partition's, else /Common's (TMOS Concepts,
+    "Working with Folders" and "Working with Partitions": objects in /Common are visible from
+    every partition). A name the file does not define is /Common's: a partition's objects are
+    all in its own bigip.conf, so what that file lacks comes from /Common (its files or the
+    built-ins). Written apart from `parsers.f5.objects.resolve` on purpose: the cross-check
+    must not compare easlint's resolution with itself."""
+    if name.startswith("/"):
+        return name
+    folder = referrer.rsplit("/", 1)[0]
+    partition = "/" + referrer.split("/")[1]
+    for scope in dict.fromkeys((folder, partition, "/Common")):
+        if f"{scope}/{name}" in defined:
+            return f"{scope}/{name}"
+    return f"/Common/{name}"
 
 
 def corkscrew_objects(paths: list[Path]) -> dict[Path, Objects]:
-    """corkscrew's view of each file (a sentinel stanza is appended to a copy: see the script)."""
+    """corkscrew's view of each file (a sentinel stanza is appended to a copy: see the script),
+    with each virtual's pool reference resolved by `bigip_lookup` among corkscrew's pools. Its
+    profile names need no resolving: corkscrew only sees those written as full paths."""
     node = node_binary()
     directory = require_corkscrew()
     result = subprocess.run([node, str(SCRIPT), "--sentinel", *map(str, paths)], capture_output=True, text=True, timeout=600,
                             env={**os.environ, "EASLINT_CORKSCREW_DIR": str(directory)}, stdin=subprocess.DEVNULL)
     assert result.returncode == 0, f"corkscrew_parse.js failed:\n{result.stderr[-2000:]}"
     data = json.loads(result.stdout)
-    found = {}
-    for path in paths:
-        objects = data[str(path)]["objects"]
-        virtuals = {
-            _full(name): (_full(detail["pool"]) if detail["pool"] else None, tuple(sorted(map(_full, detail["profiles"]))))
-            for name, detail in objects["virtuals"].items()
-        }
-        profiles = {f"{entry.split(' ', 1)[0]} {_full(entry.split(' ', 1)[1])}" for entry in objects["profiles"]}
-        profiles |= {f"access {_full(name)}" for name in objects["access_profiles"]}
-        found[path] = Objects(virtuals, frozenset(map(_full, objects["pools"])), frozenset(profiles),
-                              frozenset(map(_full, objects["rules"])), frozenset(map(_full, objects["policies"])))
-    return found
+    return {path: _corkscrew_file_objects(data[str(path)]["objects"], file_partition(path)) for path in paths}
+
+
+def _corkscrew_file_objects(objects: dict, partition: str) -> Objects:
+    def full(name: str) -> str:
+        return in_partition(name, partition)
+
+    pools = frozenset(map(full, objects["pools"]))
+    virtuals = {}
+    for name, detail in objects["virtuals"].items():
+        virtual = full(name)
+        pool = bigip_lookup(detail["pool"], virtual, pools) if detail["pool"] else None
+        virtuals[virtual] = (pool, tuple(sorted(map(full, detail["profiles"]))))
+    profiles = {f"{entry.split(' ', 1)[0]} {full(entry.split(' ', 1)[1])}" for entry in objects["profiles"]}
+    profiles |= {f"access {full(name)}" for name in objects["access_profiles"]}
+    rules, policies = frozenset(map(full, objects["rules"])), frozenset(map(full, objects["policies"]))
+    return Objects(virtuals, pools, frozenset(profiles), rules, policies)
 
 
 def easlint_objects(path: Path) -> Objects:
-    """easlint's reader on the file alone (no sibling files), in the same terms."""
-    config = load_config([(path.name, path.read_text(encoding="utf-8", errors="replace"), False)])
-    virtuals = {}
-    for entry in config.virtuals:
-        pool = entry.value("pool")
-        profiles_node = entry.first("profiles")
-        names = tuple(sorted(_full(node.words[0]) for node in profiles_node.block or [] if node.words)) if profiles_node else ()
-        virtuals[entry.path] = (_full(pool[0]) if pool else None, names)
+    """easlint's reader on the file alone (no sibling files; a file under partitions/<p>/ is
+    read as partition p, as the device reader does), in the same terms, each virtual's pool and
+    profiles as the parser resolved them."""
+    config = load_config([(path.as_posix(), path.read_text(encoding="utf-8", errors="replace"), False)])
+    builder = VirtualBuilder(config)
+    virtuals = {entry.path: _resolved_references(entry, builder) for entry in config.virtuals}
     profiles = set()
     for name, entry in config.profiles.items():
         kind = entry.stanza.kind
         profiles.add(f"{'access' if kind == ('apm', 'profile', 'access') else entry.type} {name}")
     return Objects(virtuals, frozenset(config.pools), frozenset(profiles), frozenset(config.rules), frozenset(config.policies))
+
+
+def _resolved_references(virtual: Entry, builder: VirtualBuilder) -> tuple[str | None, tuple[str, ...]]:
+    """The default pool of the listener easlint builds for `virtual` and the full paths of the
+    profiles the builder attaches to it (`_attached`: the one place the parser resolves them).
+    A virtual easlint builds no listener for (disabled, not TCP, forwarding only) has its pool
+    resolved by the `resolve` call the builder makes for a listener's default pool."""
+    profiles = tuple(sorted(profile.path for profile in builder._attached(virtual)))
+    listener = builder.build(virtual)
+    if listener is not None:
+        return listener.default_pool, profiles
+    written = virtual.value("pool")
+    return (resolve(written[0], virtual.path, builder.config.pools) if written else None), profiles

@@ -12,6 +12,10 @@ difference fails:
   swallowed (the lazy match runs on to the next `}` that precedes a top-level keyword);
 - profile names written without a partition (`http { }`, pre-v11 style) are not seen in a
   virtual's profile list (its name regex needs a leading `/`).
+
+corkscrew keeps references as written; `tests.f5_support.bigip_lookup` resolves its pool
+references by BIG-IP's rule, so easlint's resolution of relative names (the fixtures under
+tests/data/f5/: a folder's `pool pool_a`, a partition file) is checked, not assumed.
 """
 
 from __future__ import annotations
@@ -20,12 +24,17 @@ from pathlib import Path
 
 import pytest
 
+from parsers.f5 import virtuals
 from parsers.f5.tmsh import Stanza, split_stanzas
 from tests.conftest import CORPUS
-from tests.f5_support import Objects, corkscrew_objects, easlint_objects
+from tests.f5_support import Objects, corkscrew_objects, easlint_objects, file_partition, in_partition
 
 TESTS = Path(__file__).resolve().parent
-FILES = sorted(TESTS.glob("rules/*/f5/*.conf")) + (sorted((CORPUS / "f5").glob("*")) if (CORPUS / "f5").is_dir() else [])
+RELATIVE = TESTS / "data" / "f5" / "relative-references"
+# Of tests/data/f5, the files a user writes (bigip*.conf): the UCS fixture's profile_base.conf
+# holds a line outside any object on purpose, and corkscrew then loses the object before it.
+FILES = (sorted(TESTS.glob("rules/*/f5/*.conf")) + sorted((TESTS / "data" / "f5").rglob("bigip*.conf"))
+         + (sorted((CORPUS / "f5").glob("*")) if (CORPUS / "f5").is_dir() else []))
 _cache: dict[Path, Objects] = {}
 
 
@@ -38,11 +47,33 @@ def corkscrew_view(path: Path) -> Objects:
 def _stanzas(path: Path) -> dict[str, tuple[Stanza, Stanza | None]]:
     """Each object name with its stanza and the stanza before it."""
     stanzas = split_stanzas(path.name, path.read_text(errors="replace")).stanzas
-    found = {}
-    for index, stanza in enumerate(stanzas):
-        name = stanza.name if stanza.name.startswith("/") else f"/Common/{stanza.name}"
-        found[name] = (stanza, stanzas[index - 1] if index else None)
-    return found
+    partition = file_partition(path)
+    return {in_partition(stanza.name, partition): (stanza, stanzas[index - 1] if index else None)
+            for index, stanza in enumerate(stanzas)}
+
+
+def _bare_profiles(virtual: Stanza) -> int:
+    """How many profiles the virtual's `profiles` block names without a leading `/`: corkscrew
+    does not see those (its profile name regex needs the `/`)."""
+    depth = bare = 0
+    for line in virtual.lines[1:]:
+        words = line.split()
+        if not depth:
+            if words[:2] == ["profiles", "{"]:
+                depth = line.count("{") - line.count("}")
+            continue
+        if depth == 1 and words and words[0] != "}" and not words[0].startswith("/"):
+            bare += 1
+        depth += line.count("{") - line.count("}")
+    return bare
+
+
+def _only_bare_profiles_unseen(ours: tuple[str | None, tuple[str, ...]], theirs: tuple[str | None, tuple[str, ...]],
+                               virtual: Stanza) -> bool:
+    """corkscrew's view of the virtual lacks exactly its profiles written without a `/`."""
+    (ours_pool, ours_profiles), (theirs_pool, theirs_profiles) = ours, theirs
+    return (ours_pool == theirs_pool and set(theirs_profiles) <= set(ours_profiles)
+            and len(ours_profiles) - len(theirs_profiles) == _bare_profiles(virtual))
 
 
 def _explained_missing(name: str, stanzas: dict[str, tuple[Stanza, Stanza | None]]) -> bool:
@@ -69,17 +100,18 @@ def differences(path: Path) -> list[str]:
             continue
         if ours.virtuals.get(name) == theirs.virtuals.get(name):
             continue
-        ours_pool, ours_profiles = ours.virtuals.get(name, (None, ()))
-        theirs_pool, theirs_profiles = theirs.virtuals.get(name, (None, ()))
-        bare_profiles = any(not line.strip().startswith(("/", "}", "context")) and line.strip().endswith(("{ }", "{"))
-                            for line in stanzas[name][0].lines[1:])
-        if ours_pool == theirs_pool and not theirs_profiles and bare_profiles:
+        ours_virtual, theirs_virtual = ours.virtuals.get(name, (None, ())), theirs.virtuals.get(name, (None, ()))
+        if _only_bare_profiles_unseen(ours_virtual, theirs_virtual, stanzas[name][0]):
             continue
         unexplained.append(f"virtual {name}: easlint {ours.virtuals.get(name)}, corkscrew {theirs.virtuals.get(name)}")
     return unexplained
 
 
-@pytest.mark.parametrize("path", FILES, ids=lambda path: path.relative_to(path.parents[2]).as_posix())
+def _test_id(path: Path) -> str:
+    return path.relative_to(TESTS if path.is_relative_to(TESTS) else CORPUS).as_posix()
+
+
+@pytest.mark.parametrize("path", FILES, ids=_test_id)
 def test_easlint_reads_the_objects_corkscrew_reads(path: Path) -> None:
     unexplained = differences(path)
     assert not unexplained, "\n".join(unexplained)
@@ -94,3 +126,33 @@ def test_the_check_can_fail(tmp_path: Path) -> None:
     assert theirs.virtuals == {"/Common/v": ("/Common/p", ("/Common/tcp",))}
     _cache[path] = Objects({"/Common/v": ("/Common/other", ("/Common/tcp",))}, theirs.pools, theirs.profiles, theirs.rules, theirs.policies)
     assert differences(path) == ["virtual /Common/v: easlint ('/Common/p', ('/Common/tcp',)), corkscrew ('/Common/other', ('/Common/tcp',))"]
+
+
+def test_relative_references_resolve_in_the_folder_then_the_partition() -> None:
+    """The fixtures' relative names, as BIG-IP resolves them: corkscrew's pools (resolved by
+    `bigip_lookup`) and easlint's pools and profiles. A bare profile is not in corkscrew's view,
+    so easlint's reading of it is pinned here."""
+    common, partition = RELATIVE / "bigip.conf", RELATIVE / "partitions" / "Exchange" / "bigip.conf"
+    assert easlint_objects(common).virtuals == {
+        "/Common/exchange.app/exchange_vs": ("/Common/exchange.app/pool_a", (
+            "/Common/clientssl", "/Common/exchange.app/exchange_tcp", "/Common/http", "/Common/tcp-lan-optimized")),
+        "/Common/web_vs": ("/Common/pool_a", ("/Common/http", "/Common/tcp")),
+    }
+    assert easlint_objects(partition).virtuals == {
+        "/Exchange/eas_vs": ("/Exchange/pool_a", ("/Common/clientssl", "/Common/http", "/Exchange/eas_tcp")),
+        "/Exchange/owa.app/owa_vs": ("/Exchange/pool_a", ("/Common/clientssl", "/Common/http", "/Exchange/eas_tcp")),
+    }
+    assert {name: pool for name, (pool, _) in corkscrew_view(common).virtuals.items()} == {
+        "/Common/exchange.app/exchange_vs": "/Common/exchange.app/pool_a", "/Common/web_vs": "/Common/pool_a"}
+    assert {name: pool for name, (pool, _) in corkscrew_view(partition).virtuals.items()} == {
+        "/Exchange/eas_vs": "/Exchange/pool_a", "/Exchange/owa.app/owa_vs": "/Exchange/pool_a"}
+
+
+def test_a_reference_resolved_in_the_wrong_place_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Were easlint to read every bare name as /Common's (what the check used to assume on both
+    sides), the folder and partition virtuals would differ from corkscrew's."""
+    monkeypatch.setattr(virtuals, "resolve", lambda name, referrer, known: name if name.startswith("/") else f"/Common/{name}")
+    reported = {line.split(":", 1)[0] for path in (RELATIVE / "bigip.conf", RELATIVE / "partitions" / "Exchange" / "bigip.conf")
+                for line in differences(path)}
+    assert reported == {"virtual /Common/exchange.app/exchange_vs", "virtual /Exchange/eas_vs",
+                        "virtual /Exchange/owa.app/owa_vs"}
