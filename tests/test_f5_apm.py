@@ -70,3 +70,14 @@ def test_sys_apm_activesync_does_not_refuse_native_clients(tmp_path: Path) -> No
     context = RuleContext(analyze(device, load_builtin()), F5Fixer())
     findings = [finding for rule in RULES if rule.applies_to("f5") for finding in rule.check(context)]
     assert not [finding for finding in findings if finding.rule_id == "EAS205"]
+
+
+def test_unreadable_inactivity_timeout_is_reported_at_the_access_profile() -> None:
+    """The setting is named as written, at the access profile's line, and the virtual keeps
+    its tcp timers (a value BIG-IP cannot use gives no session timer, not a lost virtual)."""
+    text = BIGIP.replace("    inactivity-timeout 4000\n", "    inactivity-timeout 15min\n")
+    device = parse("bigip.conf", text)
+    line = text.splitlines().index("    inactivity-timeout 15min") + 1
+    assert [(d.code, d.location.line, d.message) for d in device.diagnostics] == [
+        ("EAS001", line, "apm profile access /Common/eas_access: inactivity-timeout '15min' is not a whole number of seconds")]
+    assert sorted((t.kind.value, t.seconds) for t in device.listeners[0].timers) == [("client-idle", 3900), ("server-idle", 3900)]

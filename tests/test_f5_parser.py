@@ -219,6 +219,113 @@ def test_builtin_profile_fix_keeps_the_other_profiles(policy: Policy) -> None:
     ]
 
 
+MODIFIED_TCP = "ltm profile tcp /Common/tcp {\n    idle-timeout 600\n}\n"
+
+
+def _two_virtuals_on_modified_tcp(base_dir: Path | None = None) -> Device:
+    text = MODIFIED_TCP + POOL + virtual("        /Common/tcp { }\n" + HTTPS, name="/Common/exchange_owa_vs") + virtual(
+        "        /Common/tcp { }\n" + HTTPS, destination="/Common/203.0.113.21:443", name="/Common/exchange_eas_vs")
+    if base_dir is None:
+        return parse("bigip.conf", text)
+    (base_dir / "bigip.conf").write_text(text)
+    return parse("config/bigip.conf", text, base_dir)
+
+
+@pytest.mark.parametrize("with_profile_base", [False, True])
+def test_modified_builtin_profile_keeps_its_value_but_is_fixed_by_a_child(policy: Policy, tmp_path: Path,
+                                                                           with_profile_base: bool) -> None:
+    """tmsh saves a modified /Common/tcp in bigip.conf (and profile_base.conf still defines it):
+    the device uses 600 s, but changing /Common/tcp would change every virtual that uses it, so
+    each virtual gets a child profile, as for an unmodified built-in."""
+    if with_profile_base:
+        (tmp_path / "profile_base.conf").write_text("ltm profile tcp tcp {\n    idle-timeout 300\n}\n")
+    device = _two_virtuals_on_modified_tcp(tmp_path if with_profile_base else None)
+    assert {(t.seconds, t.explicit, t.raw, t.applies_to) for t in device.listeners[0].timers} == {
+        (600, True, "600", "ltm virtual /Common/exchange_owa_vs")}
+    findings = [f for f in lint_f5(device, policy) if f.rule_id == "EAS102"]
+    assert sorted(f.object_path for f in findings) == ["ltm virtual /Common/exchange_eas_vs", "ltm virtual /Common/exchange_owa_vs"]
+    for finding in findings:
+        name = finding.object_path.split()[-1]
+        assert finding.fix is not None and finding.fix.snippet.splitlines() == [
+            "create ltm profile tcp /Common/exchange-tcp defaults-from /Common/tcp idle-timeout 3900",
+            f"modify ltm virtual {name} profiles replace-all-with {{ /Common/exchange-tcp {{ }} /Common/http {{ }} "
+            "/Common/clientssl { context clientside } }",
+        ]
+        assert "modify ltm profile" not in finding.fix.snippet
+        assert "modified in this configuration, idle-timeout 600" in finding.evidence[0].message
+
+
+def test_builtin_use_reads_back_what_idle_timer_writes() -> None:
+    """The fixer rebuilds the virtual's profile list from the timer's source: the text written
+    by the parser must read back as the same list (a wording change fails here, not silently
+    in the fixes)."""
+    from parsers.f5.profiles import builtin_use
+
+    listener = only_listener(POOL + virtual("        /Common/x-tcp {\n            context clientside\n        }\n"
+                                            "        /Common/tcp-lan-optimized {\n            context serverside\n        }\n"
+                                            + HTTPS).replace("ltm virtual", "ltm profile tcp /Common/x-tcp {\n"
+                                                             "    defaults-from /Common/tcp\n    idle-timeout 3900\n}\nltm virtual"))
+    server = next(t for t in listener.timers if t.kind is TimerKind.SERVER_IDLE)
+    use = builtin_use(server.source)
+    assert use is not None and (use.type, use.path) == ("tcp", "/Common/tcp-lan-optimized")
+    assert use.profiles == (("/Common/x-tcp", "clientside"), ("/Common/tcp-lan-optimized", "serverside"),
+                            ("/Common/http", None), ("/Common/clientssl", "clientside"))
+    implicit = only_listener(POOL + virtual(HTTPS)).timers[0]
+    assert builtin_use(implicit.source).profiles == (("/Common/http", None), ("/Common/clientssl", "clientside"))
+
+
+@pytest.mark.parametrize(("value", "words"), [("15min", "'15min'"), ("-1", "'-1'")])
+def test_bad_idle_timeout_is_reported_at_the_profile_and_other_timers_stay(value: str, words: str) -> None:
+    text = POOL + (f"ltm profile tcp /Common/client-tcp {{\n    defaults-from /Common/tcp\n    idle-timeout {value}\n}}\n"
+                   "ltm profile tcp /Common/server-tcp {\n    defaults-from /Common/tcp\n    idle-timeout 3900\n}\n") + virtual(
+        "        /Common/client-tcp {\n            context clientside\n        }\n"
+        "        /Common/server-tcp {\n            context serverside\n        }\n" + HTTPS)
+    device = parse("bigip.conf", text)
+    assert [(d.code, d.location.line, d.message, d.object_path) for d in device.diagnostics] == [
+        ("EAS001", text.splitlines().index(f"    idle-timeout {value}") + 1,
+         f"ltm profile tcp /Common/client-tcp: idle-timeout {words} is not a number of seconds, 'indefinite' or 'immediate'",
+         "ltm profile tcp /Common/client-tcp")]
+    assert [(t.kind, t.seconds) for t in device.listeners[0].timers] == [(TimerKind.SERVER_IDLE, 3900)]
+
+
+def test_external_data_group_is_not_evaluated_rather_than_undefined() -> None:
+    """`class match` on an `ltm data-group external`: its records are in a file bigip.conf does
+    not hold, so the verdict is "cannot verify", not "the group does not exist"."""
+    rule = ("ltm data-group external /Common/blocked_agents {\n    external-file-name /Common/blocked_agents\n    type string\n}\n"
+            "ltm rule /Common/block_agents {\nwhen HTTP_REQUEST {\n    if { [class match [string tolower [HTTP::header User-Agent]] "
+            "contains blocked_agents] } {\n        reject\n    }\n}\n}\n")
+    listener = only_listener(rule + POOL + virtual("        /Common/tcp { }\n" + HTTPS,
+                                                   extra="    rules {\n        /Common/block_agents\n    }\n"))
+    reasons = [term.reason for step in listener.steps for term in _terms(step.condition) if isinstance(term, Opaque)]
+    assert reasons and all("data group /Common/blocked_agents live in an external file easlint does not read" in reason
+                           and "not defined" not in reason for reason in reasons)
+
+
+def test_per_request_access_policy_is_reported_not_passed(policy: Policy) -> None:
+    text = (RULES_DIR / "EAS102" / "f5" / "tcp-3900_fp.conf").read_text().replace(
+        "    pool /Common/exchange_pool\n", "    per-flow-request-access-policy /Common/eas_prp\n    pool /Common/exchange_pool\n")
+    findings = [f for f in lint_f5(parse("bigip.conf", text), policy) if f.rule_id == "EAS002"]
+    line = text.splitlines().index("    per-flow-request-access-policy /Common/eas_prp") + 1
+    assert [(f.location.line, f.severity.value, "per-request access policy /Common/eas_prp is not evaluated" in f.message)
+            for f in findings] == [(line, "error", True)]
+
+
+@pytest.mark.parametrize(("action", "opaque"), [
+    ("asm\n                    enable\n                    policy /Common/exchange_asm", True),
+    ("bot-defense\n                    enable\n                    from-profile /Common/bot-defense", True),
+    ("asm\n                    disable", False),
+])
+def test_security_module_actions_can_refuse_unless_disabled(action: str, opaque: bool) -> None:
+    text = (RULES_DIR / "EAS102" / "f5" / "tcp-3900_fp.conf").read_text().replace(
+        "        block_cloudmagic_ua {", "        security {\n            actions {\n                0 {\n"
+        f"                    {action}\n                }}\n            }}\n            ordinal 0\n        }}\n"
+        "        block_cloudmagic_ua {")
+    steps = only_listener(text).steps
+    reasons = [step.action.opaque.reason for step in steps if step.action.opaque is not None]
+    assert bool(reasons) is opaque
+    assert all("can refuse it by settings easlint does not read" in reason for reason in reasons)
+
+
 def test_user_profile_fix_modifies_it(policy: Policy) -> None:
     text = (RULES_DIR / "EAS102" / "f5" / "tcp-1800.conf").read_text()
     finding = next(f for f in lint_f5(parse("bigip.conf", text), policy) if f.rule_id == "EAS102")

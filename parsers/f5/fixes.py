@@ -1,11 +1,17 @@
 """Fixes as tmsh commands, for the findings of every rule.
 
 Timers: a user-defined profile is changed in place (`modify ltm profile tcp ... idle-timeout`);
-a built-in profile is never changed (every virtual that uses it would change), so the fix
-creates a child profile with the right value and swaps it into the virtual, keeping its other
-profiles and their contexts (`profiles replace-all-with`). The timer carries no vendor data
-beyond its texts, so the virtual's profile list is read back from the timer's `source`, where
-the parser writes it for this purpose and for the person reading the evidence.
+a built-in profile is never changed, even one bigip.conf has modified (every virtual that uses
+it would change), so the fix creates a child profile with the right value and swaps it into the
+virtual, keeping its other profiles and their contexts (`profiles replace-all-with`). A timer
+policy's rule is changed in place (`modify net timer-policy ... rules modify { r { timers modify
+{ flow-idle-timeout { value N } } } }`, the syntax of the tmsh reference `net timer-policy`).
+
+A rule gets only the timer (`linter.fixes.Fixer.timer`), and the model's `Timer` carries no
+vendor data beyond its texts, so the virtual's profile list and the timer policy's rule are
+read back from the timer's `source` and `setting`, where the parser writes them for this purpose
+and for the person reading the evidence; `parsers.f5.profiles` writes and reads them side by
+side (`builtin_use`, `timer_rule_of`).
 
 Blocking: an LTM policy (the BIG-IP way to refuse requests without Tcl, evaluated before any
 iRule), created as a draft, published and attached (tmsh reference `ltm policy`: "create
@@ -23,13 +29,11 @@ from linter.fixes import client_prefix, suggested_seconds
 from linter.model import FieldKind, Listener, Match, MatchOp, Step, Timer, TimerKind
 from linter.policy import AllowedClient, BlockedApp
 from linter.probes import ProbeForm
+from parsers.f5.profiles import TIMER_POLICY_SETTING, builtin_use, timer_rule_of
 
 ACTIVESYNC_CONDITION = "http-uri path starts-with values { /Microsoft-Server-ActiveSync }"
 ACTIVESYNC_AND_EWS_CONDITION = "http-uri path starts-with values { /Microsoft-Server-ActiveSync /EWS/ }"
 EWS_CONDITION = "http-uri path starts-with values { /EWS/ }"
-_BUILTIN_SOURCE = re.compile(r"^built-in (?P<type>\S+) profile (?P<path>/[^\s:]+)")
-_PROFILE_LIST = re.compile(r"lists profiles \{ (?P<list>.*) \}")
-_PROFILE_ITEM = re.compile(r"(?P<path>/\S+) \{ (?:context (?P<context>\S+) )?\}")
 _IRULE_OPS = {MatchOp.EQUALS: "equals", MatchOp.PREFIX: "starts_with", MatchOp.SUFFIX: "ends_with",
               MatchOp.CONTAINS: "contains", MatchOp.REGEX: "matches_regex"}
 
@@ -128,51 +132,73 @@ def _irule_block(apps: Sequence[BlockedApp]) -> list[str]:
     ]
 
 
+def _profile_fix(timer: Timer, value: int) -> Fix:
+    """A user-defined profile: change it in place."""
+    setting = timer.setting
+    command = f"modify {timer.applies_to} {setting} {value}"
+    if timer.applies_to.startswith("apm profile access"):
+        command += f"\nmodify {timer.applies_to} generation-action increment"
+    where = (f"line {timer.location.line}" if timer.explicit and timer.inherited_from is None
+             else f"{timer.applies_to} (it inherits {timer.raw or 'the default'} from {timer.inherited_from})")
+    return Fix(f"set {setting} {value} in {where}; only the virtual servers using this profile change", command, timer.location)
+
+
+def _timer_policy_fix(timer: Timer, value: int) -> Fix:
+    """A timer policy's rule: change its flow-idle-timeout in place."""
+    rule = timer_rule_of(timer.setting)
+    path = timer.applies_to.split()[-1]
+    if rule is None:
+        return Fix(f"give {timer.applies_to} a {TIMER_POLICY_SETTING} of {value}",
+                   f"# {timer.applies_to}: {TIMER_POLICY_SETTING} {value}", timer.location)
+    change = f"timers modify {{ {TIMER_POLICY_SETTING} {{ value {value} }} }}"
+    command = f"modify net timer-policy {path} rules modify {{ {rule} {{ {change} }} }}"
+    return Fix(f"set {TIMER_POLICY_SETTING} {value} in rule {rule} of {timer.applies_to} (line {timer.location.line}); every "
+               "virtual server whose service policy uses this timer policy changes", command, timer.location)
+
+
+def _child_profile_fix(timer: Timer, value: int) -> Fix:
+    """A built-in profile, modified or not: a child profile with the value takes its place in
+    the virtual, the virtual's other profiles kept with their contexts."""
+    setting = timer.setting
+    use = builtin_use(timer.source)
+    if use is None:
+        return Fix(f"give {timer.applies_to} a profile with {setting} {value}", f"# {timer.applies_to}: {setting} {value}",
+                   timer.location)
+    partition = _partition(timer.applies_to)
+    child = f"/{partition}/exchange-{use.path.rsplit('/', 1)[-1]}"
+    if any(path == child for path, _ in use.profiles):  # the virtual already uses a profile of that name: name the leg too
+        context = next((context for path, context in use.profiles if path == use.path), None)
+        child = f"{child}-{context or 'all'}"
+    profiles = [_listed(child if path == use.path else path, context) for path, context in use.profiles]
+    if all(path != use.path for path, _ in use.profiles):
+        profiles.append(_listed(child, None))
+    commands = [
+        f"create ltm profile {use.type} {child} defaults-from {use.path} {setting} {value}",
+        f"modify {timer.applies_to} profiles replace-all-with {{ {' '.join(profiles)} }}",
+    ]
+    leg = {TimerKind.CLIENT_IDLE: "client side", TimerKind.SERVER_IDLE: "server side"}.get(timer.kind, "connection")
+    return Fix(
+        f"{use.path} is a built-in profile shared by every virtual that uses it: create a child profile with "
+        f"{setting} {value} and use it for the {leg} of {timer.applies_to.split()[-1]}, keeping the other profiles",
+        "\n".join(commands),
+        timer.location,
+    )
+
+
+def _listed(path: str, context: str | None) -> str:
+    return f"{path} {{ context {context} }}" if context else f"{path} {{ }}"
+
+
 class F5Fixer:
     # -- timers -----------------------------------------------------------------------------
 
     def timer(self, timer: Timer, required_seconds: int) -> Fix:
         value = suggested_seconds(required_seconds)
-        setting = timer.setting
         if timer.applies_to.startswith(("ltm profile ", "apm profile ")):
-            command = f"modify {timer.applies_to} {setting} {value}"
-            if timer.applies_to.startswith("apm profile access"):
-                command += f"\nmodify {timer.applies_to} generation-action increment"
-            where = (f"line {timer.location.line}" if timer.explicit and timer.inherited_from is None
-                     else f"{timer.applies_to} (it inherits {timer.raw or 'the default'} from {timer.inherited_from})")
-            return Fix(f"set {setting} {value} in {where}; only the virtual servers using this profile change", command, timer.location)
-        builtin = _BUILTIN_SOURCE.match(timer.source)
-        listing = _PROFILE_LIST.search(timer.source)
-        if builtin is None or listing is None:
-            return Fix(f"give {timer.applies_to} a profile with {setting} {value}", f"# {timer.applies_to}: {setting} {value}", timer.location)
-        type_, parent = builtin["type"], builtin["path"]
-        partition = _partition(timer.applies_to)
-        child = f"/{partition}/exchange-{parent.rsplit('/', 1)[-1]}"
-        listed = {item["path"] for item in _PROFILE_ITEM.finditer(listing["list"])}
-        if child in listed:  # the virtual already uses a profile of that name: name the leg too
-            context = next((item["context"] for item in _PROFILE_ITEM.finditer(listing["list"]) if item["path"] == parent), None)
-            child = f"{child}-{context or 'all'}"
-        profiles = []
-        replaced = False
-        for item in _PROFILE_ITEM.finditer(listing["list"]):
-            if item["path"] == parent:
-                profiles.append(f"{child} {{ context {item['context']} }}" if item["context"] else f"{child} {{ }}")
-                replaced = True
-            else:
-                profiles.append(item.group(0))
-        if not replaced:
-            profiles.append(f"{child} {{ }}")
-        commands = [
-            f"create ltm profile {type_} {child} defaults-from {parent} {setting} {value}",
-            f"modify {timer.applies_to} profiles replace-all-with {{ {' '.join(profiles)} }}",
-        ]
-        leg = {TimerKind.CLIENT_IDLE: "client side", TimerKind.SERVER_IDLE: "server side"}.get(timer.kind, "connection")
-        return Fix(
-            f"{parent} is a built-in profile shared by every virtual that uses it: create a child profile with "
-            f"{setting} {value} and use it for the {leg} of {timer.applies_to.split()[-1]}, keeping the other profiles",
-            "\n".join(commands),
-            timer.location,
-        )
+            return _profile_fix(timer, value)
+        if timer.applies_to.startswith("net timer-policy "):
+            return _timer_policy_fix(timer, value)
+        return _child_profile_fix(timer, value)
 
     # -- blocking ---------------------------------------------------------------------------
 

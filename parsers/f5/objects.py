@@ -1,10 +1,14 @@
 """The objects of a BIG-IP configuration that matter on the ActiveSync path, by full name.
 
 `collect` sorts the stanzas of every file of a device into a `Config`: virtual servers, pools,
-monitors, profiles, LTM policies, iRules, data groups, APM access profiles and iApp services.
-Other stanza types (`net vlan`, `sys ntp`, `gtm ...`) cannot change how an HTTP request is
-handled or how long an idle connection lives, so they are counted and skipped without being
-tokenized, which is most of the speed on a large file.
+monitors, profiles, LTM policies, iRules, data groups, APM access profiles, iApp services and the
+service and timer policies a virtual server can name (a timer policy overrides the idle timeout
+of the flows it matches). Other stanza types are counted and skipped without being tokenized,
+which is most of the speed on a large file. Most of them (`net vlan`, `sys ntp`, `gtm ...`)
+cannot change how an HTTP request is handled or how long an idle connection lives; a few can
+and are not evaluated yet: the service policy of a route domain, self IP or AFM firewall rule
+(tmsh reference `net timer-policy`: those contexts also apply timer policies, below a virtual
+server's own) and AFM firewall policies.
 
 Names: tmsh writes full paths (`/Common/app.app/pool`), hand-written files often bare names.
 A bare name refers to the folder of the object that names it, then its partition, then
@@ -29,6 +33,7 @@ if TYPE_CHECKING:
 MODELLED = frozenset({
     ("ltm", "virtual"), ("ltm", "virtual-address"), ("ltm", "pool"), ("ltm", "policy"), ("ltm", "rule"),
     ("ltm", "node"), ("apm", "profile", "access"), ("sys", "application", "service"), ("ltm", "traffic-matching-criteria"),
+    ("net", "service-policy"), ("net", "timer-policy"),
 })
 MODELLED_PREFIXES = (("ltm", "profile"), ("ltm", "monitor"), ("ltm", "data-group"))
 
@@ -143,7 +148,10 @@ class Config:
     data_groups: dict[str, Entry] = field(default_factory=dict)
     app_services: dict[str, Entry] = field(default_factory=dict)
     traffic_criteria: dict[str, Entry] = field(default_factory=dict)
-    base_paths: set[str] = field(default_factory=set)  # defined by profile_base.conf, overridable
+    service_policies: dict[str, Entry] = field(default_factory=dict)
+    timer_policies: dict[str, Entry] = field(default_factory=dict)
+    base_paths: set[str] = field(default_factory=set)  # defined by profile_base.conf and not redefined since
+    base_defined: set[str] = field(default_factory=set)  # defined by profile_base.conf, redefined or not
     skipped: Counter[str] = field(default_factory=Counter)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     _profile_names: set[str] | None = field(default=None, repr=False)
@@ -210,8 +218,13 @@ def collect(config: Config, stanzas: list[Stanza], partition: str, base: bool = 
             _add(config, config.app_services, path, entry, stanza)
         elif kind == ("ltm", "traffic-matching-criteria"):
             _add(config, config.traffic_criteria, path, entry, stanza)
+        elif kind == ("net", "service-policy"):
+            _add(config, config.service_policies, path, entry, stanza)
+        elif kind == ("net", "timer-policy"):
+            _add(config, config.timer_policies, path, entry, stanza)
         if base:
             config.base_paths.add(path)
+            config.base_defined.add(path)
 
 
 def _add(config: Config, table: dict, path: str, value: object, stanza: Stanza) -> None:

@@ -45,11 +45,21 @@ _MODIFIERS = frozenset({"not", "case-sensitive", "case-insensitive", "missing", 
                         "remote", "local", "datagroup"})
 _DECIDING = (ActionKind.DENY, ActionKind.REDIRECT, ActionKind.ROUTE)
 # Actions that change nothing a request-blocking or timer rule looks at.
-_NEUTRAL_ACTIONS = frozenset({"log", "persist", "compress", "cache", "server-ssl", "tcp-nagle", "websocket", "asm",
+_NEUTRAL_ACTIONS = frozenset({"log", "persist", "compress", "cache", "server-ssl", "tcp-nagle", "websocket",
                               "l7dos", "ltm-policy-stats", "request-adapt", "response-adapt", "decompress", "tcl",
                               "http", "http-cookie", "http-set-cookie", "http-referer", "classification", "pem",
-                              "iprep", "acceleration", "fix", "bot-defense", "sslsni", "route-domain", "wam",
-                              "http2", "ssl-persistence", "stream", "apm", "http-reply-status"})
+                              "iprep", "acceleration", "fix", "sslsni", "route-domain", "wam",
+                              "http2", "ssl-persistence", "stream", "http-reply-status"})
+# Actions that hand the request to a security module that can refuse it, by settings easlint
+# does not read: an ASM policy ("If the request does not comply with the security policy, the
+# ASM generates a violation and the request is either blocked by the ASM or forwarded to the web
+# app depending on the enforcement mode of the policy", DevCentral, "The BIG-IP Application
+# Security Manager Part 2: Policy Building"; tmsh reference `asm policy`, `blocking-mode`), a bot
+# defense profile (`enforcement-mode blocking`, mitigation actions `block` and `tcp-reset`, tmsh
+# reference `security bot-defense profile`), an APM policy (per-request policies end in Allow or
+# Reject, BIG-IP APM Implementations 14.0). Enabling one is not neutral: it is Opaque, so a
+# verdict that depends on it reads "cannot verify". Disabling one refuses nothing.
+_SECURITY_ACTIONS = frozenset({"asm", "bot-defense", "apm"})
 
 
 @dataclass(frozen=True)
@@ -178,8 +188,12 @@ def parse_action(nodes: list[Node], config: Config, referrer: str, location: Loc
         return Action(ActionKind.REDIRECT, detail=text), on_request
     if operand in ("http-header", "http-uri", "http-host"):
         return Action(ActionKind.CONTINUE, detail=text, rewrites=(_rewritten(operand, rest),)), on_request
-    if operand in _NEUTRAL_ACTIONS:
+    if operand in _NEUTRAL_ACTIONS or (operand in _SECURITY_ACTIONS and "disable" in rest):
         return Action(ActionKind.CONTINUE, detail=text), on_request
+    if operand in _SECURITY_ACTIONS:
+        reason = (f"LTM policy action '{text}' hands the request to {operand}, which can refuse it by settings easlint does "
+                  "not read")
+        return Action(ActionKind.CONTINUE, detail=text, opaque=Opaque(reason, location, text)), on_request
     reason = f"LTM policy action '{text}' is not evaluated by easlint (it may refuse the request)"
     return Action(ActionKind.CONTINUE, detail=text, opaque=Opaque(reason, location, text)), on_request
 

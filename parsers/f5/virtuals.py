@@ -9,7 +9,12 @@ see of a request depends on its profiles, as on the device:
   terminate TLS, on any port but 80, only ever sees TLS records: clients speak HTTPS to it;
 - the client leg's idle timer comes from the tcp/fastHTTP profile in context `clientside` or
   `all`, the server leg's from `serverside` or `all`; a fastL4 virtual has one flow, one timer;
-  an APM access profile adds its session `inactivity-timeout`.
+  an APM access profile adds its session `inactivity-timeout`;
+- a `service-policy` whose timer policy matches a leg's flow overrides that leg's timer
+  (`parsers.f5.profiles`, "timer policies"): the client-side flow goes to the virtual's port,
+  the server-side flow to a pool member's port, so members on different ports can meet
+  different rules, and each timer they give is judged; what cannot be decided (a flow to any
+  port) is EAS002 on the virtual, and the profile's timer stays in the model.
 
 Request rules run in F5's order: LTM policies before iRules in the same event (F5 K16590,
 "Overview of the Local Traffic Policies feature": "policies are evaluated before iRules"),
@@ -26,9 +31,13 @@ import re
 from collections.abc import Mapping
 
 from linter.model import ActionKind, Bind, Listener, Location, Member, Pool, Step, Timer, TimerKind
+from parsers.f5.builtins import TIMED_TYPES
 from parsers.f5.objects import Config, Entry, partition_of, resolve
 from parsers.f5.policies import policy_steps
-from parsers.f5.profiles import Attached, ProfileError, access_timer, idle_timer, profile_type
+from parsers.f5.profiles import (
+    Attached, ProfileError, TimerChoice, TimerRule, access_timer, choose_timer_rule, describe_profiles, idle_timer,
+    profile_type, read_timer_rules, timer_rule_seconds, timer_rule_setting,
+)
 
 # Service names tmsh writes for ports (/etc/services on the BIG-IP).
 _SERVICES = {"http": 80, "https": 443, "any": None, "smtp": 25, "imap": 143, "imaps": 993, "pop3": 110, "pop3s": 995,
@@ -37,22 +46,35 @@ _SERVICES = {"http": 80, "https": 443, "any": None, "smtp": 25, "imap": 143, "im
 _IP_LITERAL = re.compile(r"^(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f:]*:[0-9A-Fa-f:.]*)$")  # IPv4 or IPv6 text
 _ANY_ADDRESSES = frozenset({"any", "any6", "0.0.0.0", "::"})
 _HTTP_TYPES = frozenset({"http", "fasthttp"})
-_TRANSPORT_TYPES = frozenset({"tcp", "fastl4", "fasthttp", "udp", "sctp"})
-# Virtual server properties that do not change what a request meets or how long it may idle.
-_IRRELEVANT = frozenset({
-    "description", "source", "mask", "translate-address", "translate-port", "source-address-translation", "persist",
-    "fallback-persistence", "creation-time", "last-modified-time", "metadata", "vlans", "vlans-enabled",
-    "vlans-disabled", "enabled", "serverssl-use-sni", "auto-lasthop", "cmp-enabled", "connection-limit",
-    "rate-limit", "rate-limit-mode", "rate-limit-src-mask", "rate-limit-dst-mask", "rate-class", "mirror", "nat64",
-    "gtm-score", "syn-cookie-status", "address-status", "security-log-profiles", "service-down-immediate-action",
-    "throughput-capacity", "flow-eviction-policy", "ip-intelligence-policy", "related-rules", "clone-pools",
-    "app-service", "partition", "fw-enforced-policy", "fw-staged-policy", "security-nat-policy", "bwc-policy",
-    "per-flow-request-access-policy", "auth", "source-port", "dhcp-relay", "l2-forward", "ip-forward", "stateless",
-    "internal", "reject", "traffic-classes", "transparent-nexthop", "urldb-feed-policy", "evictionpolicy",
-    "traffic-matching-criteria", "hardware-syn-cookie", "destination", "ip-protocol", "profiles", "pool", "rules",
-    "policies", "disabled", "api-protection", "service-policy", "dos-profiles", "dos-status", "vs-index",
-})
 _NON_SERVING = frozenset({"ip-forward", "l2-forward", "reject", "dhcp-relay", "internal", "stateless"})
+# Virtual server properties this module reads (the non-serving types make it build no listener).
+_READ_PROPERTIES = frozenset({
+    "destination", "ip-protocol", "profiles", "pool", "rules", "policies", "disabled", "description",
+    "app-service", "traffic-matching-criteria", "service-policy", "per-flow-request-access-policy",
+}) | _NON_SERVING
+# Properties passed over without a report. Most cannot change what a request meets or how long it
+# may idle (persistence, address translation, mirroring, statistics, metadata). Some can and are
+# not evaluated yet, a known gap: `vlans`/`vlans-enabled`/`vlans-disabled` (which networks reach
+# the virtual), `fw-enforced-policy` (AFM rules: they can drop the connection, and a rule's own
+# service policy takes precedence over the virtual's, tmsh reference `net timer-policy`),
+# `ip-intelligence-policy`, `dos-profiles`, `api-protection`, `auth`, the connection and rate
+# limits (they can refuse a request), and `flow-eviction-policy` (it can reap idle flows).
+_UNEVALUATED_PROPERTIES = frozenset({
+    "enabled", "source", "mask", "translate-address", "translate-port", "source-address-translation", "persist",
+    "fallback-persistence", "creation-time", "last-modified-time", "metadata", "vlans", "vlans-enabled",
+    "vlans-disabled", "serverssl-use-sni", "auto-lasthop", "cmp-enabled", "connection-limit", "rate-limit",
+    "rate-limit-mode", "rate-limit-src-mask", "rate-limit-dst-mask", "rate-class", "mirror", "nat64", "gtm-score",
+    "syn-cookie-status", "address-status", "security-log-profiles", "service-down-immediate-action",
+    "throughput-capacity", "flow-eviction-policy", "ip-intelligence-policy", "related-rules", "clone-pools",
+    "partition", "fw-enforced-policy", "fw-staged-policy", "security-nat-policy", "bwc-policy", "auth", "source-port",
+    "traffic-classes", "transparent-nexthop", "urldb-feed-policy", "evictionpolicy", "hardware-syn-cookie",
+    "api-protection", "dos-profiles", "dos-status", "vs-index",
+})
+_KNOWN_PROPERTIES = _READ_PROPERTIES | _UNEVALUATED_PROPERTIES
+# The legs a transport profile times: a fastL4 virtual's one flow, else the legs of its context.
+_FLOW_KINDS = (TimerKind.SESSION_IDLE,)
+_LEG_KINDS = {"clientside": (TimerKind.CLIENT_IDLE,), "serverside": (TimerKind.SERVER_IDLE,),
+              "all": (TimerKind.CLIENT_IDLE, TimerKind.SERVER_IDLE)}
 
 
 def parse_destination(raw: str, referrer: str, config: Config) -> tuple[str | None, int | None]:
@@ -163,6 +185,8 @@ class VirtualBuilder:
         self._profile_types: dict[str, str | None] = {}  # by full path: thousands of virtuals share a few profiles
         self._irules: dict[str, object] = {}
         self._data_groups: Mapping[str, object] | None = None
+        self._timer_rules: dict[str, tuple[TimerRule, ...]] = {}  # by timer policy: many virtuals share one
+        self._member_ports: dict[str, frozenset[int | None]] = {}  # by pool, built only for virtuals with a service policy
 
     def report(self, code: str, message: str, location: Location, virtual: Entry, text: str | None = None) -> None:
         self.config.report(code, message, location, virtual.object_path, text)
@@ -192,50 +216,165 @@ class VirtualBuilder:
         return attached
 
     def _unknown_properties(self, virtual: Entry) -> None:
-        if virtual.index.keys() <= _IRRELEVANT:  # every statement's key is in the index: nothing unknown
+        if virtual.index.keys() <= _KNOWN_PROPERTIES:  # every statement's key is in the index: nothing unknown
             return
         for node in virtual.body:
-            if node.words and node.words[0] not in _IRRELEVANT:
+            if node.words and node.words[0] not in _KNOWN_PROPERTIES:
                 self.report("EAS002", f"unknown ltm virtual property '{node.key}'", virtual.location(node.line), virtual, " ".join(node.words))
 
     # -- timers -----------------------------------------------------------------------------
 
-    def _timers(self, virtual: Entry, attached: list[Attached]) -> list[Timer]:
-        listing = " ".join(profile.describe() for profile in attached)
-        transports = [profile for profile in attached if profile.type in ("tcp", "fastl4", "fasthttp")]
+    def _timers(self, virtual: Entry, attached: list[Attached], port: int | None, default_pool: str | None,
+                steps: list[Step]) -> list[Timer]:
+        """The idle timers of the virtual's legs and session. `port` is the virtual's; the
+        default pool and the steps say where requests go, whose members' ports a timer policy
+        may match on the server side."""
+        timers = self._leg_timers(virtual, attached)
+        if "service-policy" in virtual.index:
+            timers = self._timer_policy_timers(virtual, timers, port, _routed_pools(default_pool, steps))
+        return timers + self._access_timers(virtual, attached)
+
+    def _leg_timers(self, virtual: Entry, attached: list[Attached]) -> list[Timer]:
+        """One timer per leg of each tcp/fastL4/fastHTTP profile, by its context (a fastL4 flow
+        has one); /Common/tcp on both legs when the virtual lists none, as BIG-IP adds it."""
+        listing = describe_profiles(attached)
+        transports = [profile for profile in attached if profile.type in TIMED_TYPES]
+        note = ""
+        if not transports:
+            transports = [Attached("/Common/tcp", "tcp", "all", virtual.stanza.line)]
+            note = "no tcp profile listed: BIG-IP uses /Common/tcp"
         timers: list[Timer] = []
-        try:
-            if not transports:
-                implicit = Attached("/Common/tcp", "tcp", "all", virtual.stanza.line)
-                for kind in (TimerKind.CLIENT_IDLE, TimerKind.SERVER_IDLE):
-                    timer = idle_timer(self.config, implicit, kind, virtual, listing + " (no tcp profile listed: BIG-IP uses /Common/tcp)")
-                    timers.append(timer)
-            for profile in transports:
-                if profile.type == "fastl4":
-                    timers.append(idle_timer(self.config, profile, TimerKind.SESSION_IDLE, virtual, listing))
-                    continue
-                if profile.context in ("clientside", "all"):
-                    timers.append(idle_timer(self.config, profile, TimerKind.CLIENT_IDLE, virtual, listing))
-                if profile.context in ("serverside", "all"):
-                    timers.append(idle_timer(self.config, profile, TimerKind.SERVER_IDLE, virtual, listing))
-            for profile in attached:
-                if profile.type == "access":
-                    timers.append(access_timer(self.config, profile, virtual))
-        except ProfileError as error:
-            self.report("EAS001", str(error), error.location, virtual)
-        except ValueError as error:
-            self.report("EAS001", f"idle-timeout value '{error}' is not a number of seconds, 'indefinite' or 'immediate'",
-                        virtual.location(), virtual)
+        for profile in transports:
+            for kind in _FLOW_KINDS if profile.type == "fastl4" else _LEG_KINDS.get(profile.context, ()):
+                try:
+                    timers.append(idle_timer(self.config, profile, kind, virtual, listing, note))
+                except ProfileError as error:
+                    self._profile_error(virtual, error)
         return timers
+
+    def _access_timers(self, virtual: Entry, attached: list[Attached]) -> list[Timer]:
+        timers: list[Timer] = []
+        for profile in attached:
+            if profile.type == "access":
+                try:
+                    timers.append(access_timer(self.config, profile, virtual))
+                except ProfileError as error:
+                    self._profile_error(virtual, error)
+        return timers
+
+    def _profile_error(self, virtual: Entry, error: ProfileError) -> None:
+        """A profile the device would refuse gives its virtual no timer for that leg; it is
+        reported once per profile, and the virtual's other timers are built all the same."""
+        self.config.report("EAS001", str(error), error.location, error.object_path or virtual.object_path)
+
+    # -- timer policies ---------------------------------------------------------------------
+
+    def _timer_policy_timers(self, virtual: Entry, timers: list[Timer], port: int | None,
+                             pools: list[str | None]) -> list[Timer]:
+        """The leg timers with those a timer policy overrides replaced by the policy's."""
+        found = self._service_timer_rules(virtual)
+        if found is None:
+            return timers
+        rules, line = found
+        server_ports = self._server_ports(pools) if any(timer.kind is TimerKind.SERVER_IDLE for timer in timers) else []
+        result: list[Timer] = []
+        for timer in timers:
+            ports = server_ports if timer.kind is TimerKind.SERVER_IDLE else [port]
+            result += self._policy_timers(virtual, timer, rules, ports, line)
+        return list(dict.fromkeys(result))
+
+    def _service_timer_rules(self, virtual: Entry) -> tuple[tuple[TimerRule, ...], int] | None:
+        """The rules of the timer policy the virtual's service policy names, and the line that
+        names the service policy; None when it names none (a missing object is reported)."""
+        written = virtual.value("service-policy")
+        if written is None or written[0] == "none":
+            return None
+        name, line = written
+        service = self.config.service_policies.get(resolve(name, virtual.path, self.config.service_policies))
+        if service is None:
+            self.report("EAS001", f"net service-policy {name} does not exist", virtual.location(line), virtual, name)
+            return None
+        misuse = service.value("port-misuse-policy")
+        if misuse is not None and misuse[0] != "none":
+            self.report("EAS002", f"port-misuse-policy {misuse[0]} of {service.object_path} is not evaluated: it drops "
+                        "connections whose traffic is not the application the port requires",
+                        virtual.location(line), virtual, name)
+        timer = service.value("timer-policy")
+        if timer is None or timer[0] == "none":
+            return None
+        path = resolve(timer[0], service.path, self.config.timer_policies)
+        entry = self.config.timer_policies.get(path)
+        if entry is None:
+            self.config.report("EAS001", f"net timer-policy {timer[0]} does not exist", service.location(timer[1]),
+                               service.object_path, timer[0])
+            return None
+        if path not in self._timer_rules:
+            self._timer_rules[path] = read_timer_rules(entry)
+        return self._timer_rules[path], line
+
+    def _server_ports(self, pools: list[str | None]) -> list[int | None]:
+        """Destination ports of the virtual's server-side flows: its pools' member ports; None
+        for a member on any port (port 0: the port then depends on the request) or a pool
+        easlint cannot name."""
+        ports: set[int | None] = set()
+        for name in pools:
+            entry = self.config.pools.get(name) if name is not None else None
+            if entry is None:
+                ports.add(None)
+                continue
+            if name not in self._member_ports:
+                self._member_ports[name] = frozenset(member.port or None for member in build_pool(entry, self.config).members)
+            ports |= self._member_ports[name]
+        return sorted(ports, key=lambda value: (value is None, value or 0))
+
+    def _policy_timers(self, virtual: Entry, timer: Timer, rules: tuple[TimerRule, ...], ports: list[int | None],
+                       line: int) -> list[Timer]:
+        """The timers that govern the leg `timer` stands for, one for each way its flow can go:
+        a server-side flow to members on different ports may meet different rules (or none,
+        keeping `timer`), and every one of them must outlast a Ping. A choice that cannot be
+        decided is reported, and `timer` kept for it."""
+        leg = {TimerKind.CLIENT_IDLE: "client-side", TimerKind.SERVER_IDLE: "server-side"}.get(timer.kind, "flow")
+        governing: list[Timer] = []
+        for choice in dict.fromkeys(choose_timer_rule(rules, port) for port in ports):
+            governing.append(self._chosen_timer(virtual, timer, choice, leg, line))
+        return governing
+
+    def _chosen_timer(self, virtual: Entry, timer: Timer, choice: TimerChoice, leg: str, line: int) -> Timer:
+        if choice.undecided is not None:
+            self.report("EAS002", f"whether the timer policy of its service-policy overrides the {leg} idle timeout of "
+                        f"{virtual.object_path} is not evaluated: {choice.undecided}", virtual.location(line), virtual)
+            return timer
+        rule = choice.rule
+        if rule is None or rule.value is None:  # no rule matches, or it leaves the timeout unspecified
+            return timer
+        try:
+            seconds = timer_rule_seconds(rule)
+        except ValueError:
+            self.report("EAS002", f"flow-idle-timeout value '{rule.value}' of {rule.policy} rule {rule.name} is not evaluated "
+                        f"(a number of seconds, 'indefinite', 'immediate' or 'unspecified' is): the {leg} idle timeout of "
+                        f"{virtual.object_path} is unknown", rule.location, virtual)
+            return timer
+        source = (f"{rule.policy} {rule.describe()}: flow-idle-timeout {rule.value}; {leg} flow of {virtual.object_path}, "
+                  f"through its service-policy (line {line}); overrides {timer.setting} {_as_written(timer)} "
+                  f"of {timer.applies_to}")
+        return Timer(timer.kind, seconds, timer_rule_setting(rule), source, True, rule.location, rule.policy, rule.value)
 
     # -- rules ------------------------------------------------------------------------------
 
     def _data_group_table(self) -> Mapping[str, object]:
+        """Every data group an iRule can name. An external group's records live in a file
+        (`external-file-name`, a `sys file data-group`) that is not part of bigip.conf, so it
+        goes in with none and the type `external`: the translator then leaves a `class match`
+        on it unevaluated (Opaque), where leaving it out would read as a group that does not
+        exist."""
         if self._data_groups is None:
             from parsers.f5.irules import DataGroup
 
             table = {}
             for path, entry in self.config.data_groups.items():
+                if entry.type == "external":
+                    table[path] = DataGroup(path, "external", (), entry.location())
+                    continue
                 if entry.type != "internal":
                     continue
                 type_node = entry.value("type")
@@ -369,11 +508,43 @@ class VirtualBuilder:
             self.report("EAS001", f"pool {pool[0]} does not exist", virtual.location(pool[1]), virtual, pool[0])  # type: ignore[index]
         rules_node = virtual.first("rules")
         labels = _labels(virtual, self.config) + policy_names + (rules_node.items() if rules_node else [])
+        if "per-flow-request-access-policy" in keys:
+            self._per_request_policy(virtual)
         bind = Bind(address, port, tls, virtual.location(destination[1]))
+        timers = self._timers(virtual, attached, port, default_pool, steps)
         return Listener(
             virtual.path, virtual.object_path, virtual.location(), l7, mode, (bind,), tuple(steps),
-            default_pool, virtual.location(pool[1]) if pool else None, tuple(self._timers(virtual, attached)), tuple(labels),
+            default_pool, virtual.location(pool[1]) if pool else None, tuple(timers), tuple(labels),
         )
+
+    def _per_request_policy(self, virtual: Entry) -> None:
+        """An APM per-request policy runs on every request and can refuse it ("a per-request
+        policy makes it possible to apply additional criteria for access any time the user makes
+        a request", with Allow and Reject endings: BIG-IP APM Implementations 14.0, "Protecting
+        Internal Resources Per-Request"). easlint does not read APM policies, so the virtual's
+        verdicts are not what the device decides: said, never passed over."""
+        written = virtual.value("per-flow-request-access-policy")
+        if written is None or written[0] == "none":
+            return
+        self.report("EAS002", f"per-request access policy {written[0]} is not evaluated: it runs on every request to "
+                    f"{virtual.object_path} and can refuse it, so what this virtual lets through is not known",
+                    virtual.location(written[1]), virtual, written[0])
+
+
+def _routed_pools(default_pool: str | None, steps: list[Step]) -> list[str | None]:
+    """The pools a virtual's requests can go to; None stands for one easlint cannot name (an
+    iRule's computed `pool`, a forward to a target it does not follow)."""
+    pools: list[str | None] = [default_pool] if default_pool is not None else []
+    for step in steps:
+        if step.action.kind is ActionKind.ROUTE:
+            pools.append(step.action.pool if step.action.opaque is None else None)
+    return pools
+
+
+def _as_written(timer: Timer) -> str:
+    if timer.raw is not None:
+        return timer.raw
+    return "indefinite" if timer.seconds is None else f"{timer.seconds:g}"
 
 
 def build_device_objects(config: Config) -> tuple[list[Listener], list[Pool]]:
