@@ -358,9 +358,22 @@ def test_client_accepted_reject_by_address_and_idle_timer() -> None:
 
 
 def test_parse_error_is_reported_at_its_line_and_opaque() -> None:
+    """Tcl's own syntax errors make BIG-IP refuse the iRule (EAS001); what easlint could read
+    before the error still runs, and the rest is opaque."""
     result = translate('when HTTP_REQUEST {\n  if { [HTTP::uri] eq "/a" } {\n    reject\n')
-    assert any(d.code == "EAS002" and d.location.line == 100 for d in result.diagnostics)
+    assert [(d.code, d.level.value, d.location.line) for d in result.diagnostics] == [("EAS001", "error", 100)]
+    assert "missing close-brace" in result.diagnostics[0].message
     assert result.steps and result.steps[0].action.opaque is not None
+
+
+def test_easlint_reading_limits_are_not_reported_as_refused() -> None:
+    """Nesting deeper than easlint reads is text Tcl may accept: EAS002, not EAS001."""
+    nested = "[HTTP::uri]"
+    for _ in range(120):
+        nested = f"[string tolower {nested}]"
+    result = translate(f"when HTTP_REQUEST {{\n  set uri {nested}\n  reject\n}}")
+    assert [(d.code, d.level.value) for d in result.diagnostics] == [("EAS002", "warning")]
+    assert "easlint stops reading here: nested more than 100 levels deep" in result.diagnostics[0].message
 
 
 def test_closing_brace_glued_to_opening_brace_is_read_and_reported(policy: Policy) -> None:
@@ -431,7 +444,7 @@ def test_corpus_rules_translate_without_exceptions(name: str) -> None:
     for rule, body, line in corpus_rules(name):
         result = translate_irule(rule, body, line, name, {})
         for diagnostic in result.diagnostics:
-            assert diagnostic.code in ("EAS002", "EAS003") and diagnostic.location.line >= line
+            assert diagnostic.code in ("EAS001", "EAS002", "EAS003") and diagnostic.location.line >= line
         for step in result.steps:
             assert line <= step.location.line <= line + body.count("\n")
 

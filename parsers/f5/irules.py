@@ -127,7 +127,7 @@ _HEADER_SUBCOMMANDS = frozenset({"value", "values", "names", "count", "at", "exi
 @dataclass(frozen=True)
 class DataGroup:
     name: str  # full path, "/Common/blocked_agents"
-    type: str  # "string" | "ip" | "integer"
+    type: str  # "string" | "ip" | "integer", or "external" (records not in the configuration)
     records: tuple[tuple[str, str], ...]  # (key, value) in file order
     location: Location
 
@@ -348,8 +348,23 @@ class _Translator:
 
     def report_script(self, script: Script) -> None:
         for warning in script.warnings:
+            # Tcl's parser stops here, but the reading is obvious and iRules written this way
+            # circulate (f5-corkscrew's test rule): whether BIG-IP's validator refuses it is not
+            # documented, so it is a warning, not EAS001.
             self.report("EAS002", f"Tcl reports `{warning}` here; easlint reads it as a separate word",
                         warning.offset, self.snippet(warning.offset, warning.offset + 40))
+
+    def report_parse_error(self, error: TclSyntaxError, consequence: str) -> None:
+        """A syntax error of Tcl's own makes BIG-IP refuse the iRule when it is saved or loaded
+        (its validator compiles every event body: "01070151:3: Rule [...] error: ... [parse
+        error: ...]"): EAS001. Where easlint stops reading on text Tcl may accept (`limit`), the
+        rule is only not understood: EAS002."""
+        snippet = self.snippet(error.offset, error.offset + 60)
+        if error.limit:
+            self.report("EAS002", f"easlint stops reading here: {error}; {consequence}", error.offset, snippet)
+        else:
+            self.report("EAS001", f"BIG-IP refuses this iRule: Tcl cannot parse it ({error}); {consequence}", error.offset,
+                        snippet, Level.ERROR)
 
     # -- the rule ---------------------------------------------------------------------------
 
@@ -357,8 +372,7 @@ class _Translator:
         script = parse_script(self.text)
         self.report_script(script)
         if script.error is not None:
-            self.report("EAS002", f"Tcl cannot parse this iRule: {script.error}; the rest of it is not evaluated",
-                        script.error.offset, self.snippet(script.error.offset, script.error.offset + 60))
+            self.report_parse_error(script.error, "the rest of it is not evaluated")
         declarations: list[tuple[str, int, Word, Command]] = []
         priority = DEFAULT_PRIORITY
         for command in script.commands:
@@ -488,7 +502,7 @@ class _Translator:
                 return True
         if script.error is not None:
             offset = script.error.offset
-            self.report("EAS002", f"Tcl cannot parse this: {script.error}", offset, self.snippet(offset, offset + 60))
+            self.report_parse_error(script.error, "what follows is not evaluated")
             self.filter(state, guard, ActionKind.CONTINUE, offset, min(end, offset + 60),
                         opaque=self.opaque(f"cannot be parsed ({script.error}); what follows is not evaluated", offset, end))
         return False
@@ -1128,6 +1142,8 @@ class _Translator:
         group = self.data_group(group_name.text)
         if group is None:
             return Unknown(f"{text}: data group {group_name.text} is not defined (BIG-IP fails this command at run time)")
+        if group.type == "external":  # `ltm data-group external`: records in a `sys file data-group`
+            return Unknown(f"{text}: the records of data group {group.name} live in an external file easlint does not read")
         item = self.word_value(item_word, env, event)
         keys = tuple(key for key, _ in group.records)
         if group.type == "ip":

@@ -43,11 +43,14 @@ _SIMPLE_ESCAPES = {"a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "
 
 
 class TclSyntaxError(Exception):
-    """Text Tcl cannot parse; `offset` is where the problem starts."""
+    """Text Tcl cannot parse; `offset` is where the problem starts. `limit` marks where easlint
+    stops reading (nesting depth, expression length) on text Tcl itself may accept: only the
+    other errors are Tcl's own, which make BIG-IP refuse the iRule."""
 
-    def __init__(self, message: str, offset: int) -> None:
+    def __init__(self, message: str, offset: int, limit: bool = False) -> None:
         super().__init__(message)
         self.offset = offset
+        self.limit = limit
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,7 +206,7 @@ class _Parser:
 
     def word(self, index: int, depth: int, in_brackets: bool) -> Word:
         if depth > MAX_NESTING:
-            raise TclSyntaxError(f"nested more than {MAX_NESTING} levels deep", index)
+            raise TclSyntaxError(f"nested more than {MAX_NESTING} levels deep", index, limit=True)
         char = self.text[index]
         if char == "{":
             close = self.brace_end(index)
@@ -343,7 +346,7 @@ def parse_script(text: str, start: int = 0, end: int | None = None) -> Script:
         except TclSyntaxError as error:
             return Script(tuple(commands), error, tuple(parser.warnings))
         except RecursionError:
-            return Script(tuple(commands), TclSyntaxError("nested too deeply", index), tuple(parser.warnings))
+            return Script(tuple(commands), TclSyntaxError("nested too deeply", index, limit=True), tuple(parser.warnings))
         commands.append(command)
 
 
@@ -358,7 +361,7 @@ def parse_word(text: str, start: int, end: int) -> Word:
     try:
         return parser.word(start, 0, in_brackets=False)
     except RecursionError:
-        raise TclSyntaxError("nested too deeply", start) from None
+        raise TclSyntaxError("nested too deeply", start, limit=True) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -578,11 +581,11 @@ def parse_expression(text: str) -> Expression:
 def _parse_expression(text: str) -> Expression | TclSyntaxError:
     global _GRAMMAR
     if len(text) > MAX_EXPRESSION_LENGTH:
-        return TclSyntaxError(f"expression longer than {MAX_EXPRESSION_LENGTH} characters", 0)
+        return TclSyntaxError(f"expression longer than {MAX_EXPRESSION_LENGTH} characters", 0, limit=True)
     # Backslash-newline is a space in Tcl, even inside braces; keep offsets by padding.
     text = _BACKSLASH_NEWLINE.sub(lambda found: " " * len(found.group(0)), text)
     if _paren_depth(text) > MAX_EXPRESSION_PARENS:
-        return TclSyntaxError(f"parentheses nested more than {MAX_EXPRESSION_PARENS} deep", 0)
+        return TclSyntaxError(f"parentheses nested more than {MAX_EXPRESSION_PARENS} deep", 0, limit=True)
     if _GRAMMAR is None:
         _GRAMMAR = _build_grammar()
     try:
@@ -590,7 +593,7 @@ def _parse_expression(text: str) -> Expression | TclSyntaxError:
     except pp.ParseBaseException as error:
         return TclSyntaxError(f"syntax error in expression: {error.msg}", error.loc)
     except RecursionError:
-        return TclSyntaxError("expression nested too deeply", 0)
+        return TclSyntaxError("expression nested too deeply", 0, limit=True)
 
 
 def _paren_depth(text: str) -> int:
