@@ -1,7 +1,8 @@
 """Every probe through every ActiveSync entry point of a device, once, for all rules to read.
 
-An entry point is a listener the scope marks, one of its binds (one per port and TLS flag),
-and a Host name it routes on. An outcome is kept when it lands, or was heading, on an Exchange
+An entry point is a listener the scope marks, one of its binds (one per port and TLS flag,
+leaving out ports of the other protocols Exchange publishes, such as SMTP), and a Host name it
+routes on. An outcome is kept when it lands, or was heading, on an Exchange
 pool, or when its routing cannot be known; outcomes on other pools belong to other services.
 """
 
@@ -95,19 +96,34 @@ def _tests_destination(listener: Listener) -> bool:
     return any(match.field.kind is FieldKind.DST_ADDRESS for step in listener.steps for match in iter_matches(step.condition))
 
 
+# Ports of the other protocols an Exchange deployment publishes, often through the same load
+# balancer and under Exchange names (SMTP 25/465/587, POP3 110/995, IMAP4 143/993, the RPC
+# endpoint mapper 135, LDAP and the global catalog 389/636/3268/3269): no ActiveSync client
+# connects to them, so a bind on one of them is no entry point for ActiveSync probes, and its
+# timers and filters are not judged as Direct Push's ("Exchange Server 2019 network ports",
+# learn.microsoft.com/exchange/plan-and-deploy/deployment-ref/network-ports).
+OTHER_PROTOCOL_PORTS = frozenset({25, 465, 587, 110, 995, 143, 993, 135, 389, 636, 3268, 3269})
+
+
+def _may_carry_activesync(bind: Bind) -> bool:
+    """A bind with a port that is not one of another protocol's (a port range counts when it
+    holds more than that port)."""
+    return bind.port is not None and (bind.port not in OTHER_PROTOCOL_PORTS or bool(bind.port_end and bind.port_end > bind.port))
+
+
 def entry_binds(listener: Listener) -> list[Bind]:
     """One bind per port and TLS flag: further addresses on the same port behave the same,
     unless the listener's steps test the destination address (a firewall rulebase), where each
     address is its own entry point. Most listeners have one bind per port (every F5 virtual
     has one destination), and then nothing needs to be merged or tested."""
-    keys = [(bind.port, bind.tls) for bind in listener.binds if bind.port is not None]
+    binds = [bind for bind in listener.binds if _may_carry_activesync(bind)]
+    keys = [(bind.port, bind.tls) for bind in binds]
     if len(set(keys)) == len(keys):
-        return [bind for bind in listener.binds if bind.port is not None]
+        return binds
     by_address = _tests_destination(listener)
-    chosen: dict[tuple[str | None, int, bool], Bind] = {}
-    for bind in listener.binds:
-        if bind.port is not None:
-            chosen.setdefault((bind.address if by_address else None, bind.port, bind.tls), bind)
+    chosen: dict[tuple[str | None, int | None, bool], Bind] = {}
+    for bind in binds:
+        chosen.setdefault((bind.address if by_address else None, bind.port, bind.tls), bind)
     return list(chosen.values())
 
 
