@@ -114,6 +114,65 @@ def test_apm_access_profile_adds_its_inactivity_timeout() -> None:
     assert "default 0" in session[0].source
 
 
+# -- profiles easlint cannot see ------------------------------------------------------------------
+
+SHARED_CLIENTSSL = "        /Common/shared-clientssl {\n            context clientside\n        }\n"
+
+
+def _unseen_reports(device: Device) -> dict[int, str]:
+    return {d.location.line: d.message for d in device.diagnostics if d.code == "EAS002" and "neither defined" in d.message}
+
+
+def test_unseen_tcp_and_clientssl_profiles_get_no_invented_timer_and_may_terminate_tls() -> None:
+    """A partition's bigip.conf checked alone names /Common profiles it cannot see: the tcp
+    profile among them may time both legs, the client-ssl one may terminate TLS."""
+    text = POOL + virtual(SHARED_CLIENTSSL + "        /Common/shared-tcp { }\n        /Common/http { }\n")
+    device = parse("bigip.conf", text)
+    listener = device.listeners[0]
+    assert listener.timers == ()
+    assert (listener.l7, listener.binds[0].tls) == (True, True)
+    assert "profiles /Common/shared-clientssl, /Common/shared-tcp, which easlint cannot see" in listener.mode_source
+    reports = _unseen_reports(device)
+    assert len(reports) == 2
+    clientssl, tcp = (reports[line] for line in sorted(reports))
+    assert "tcp profile of the client side" in clientssl and "no idle timeout is judged for it" in clientssl
+    assert "tcp profile of the client and server sides" in tcp and "no idle timeout is judged for them" in tcp
+    assert all("judged as if it terminates TLS and parses HTTP" in message for message in reports.values())
+
+
+@pytest.mark.parametrize(("profiles", "legs", "untimed_words"), [
+    # a built-in tcp profile is seen: both legs keep its 300 s, the unseen profile leaves none untimed
+    (SHARED_CLIENTSSL + "        /Common/tcp { }\n        /Common/http { }\n",
+     {TimerKind.CLIENT_IDLE: 300, TimerKind.SERVER_IDLE: 300}, None),
+    # no tcp profile listed, the unseen one is client-side only: /Common/tcp still times the server side
+    (SHARED_CLIENTSSL + "        /Common/http { }\n", {TimerKind.SERVER_IDLE: 300}, "of the client side,"),
+    # a seen tcp profile on the client side, an unseen one for both: the server side is untimed
+    ("        /Common/tcp {\n            context clientside\n        }\n        /Common/shared-tcp { }\n" + HTTPS,
+     {TimerKind.CLIENT_IDLE: 300}, "of the server side,"),
+])
+def test_unseen_profiles_leave_untimed_only_the_legs_they_may_time(profiles: str, legs: dict, untimed_words: str | None) -> None:
+    device = parse("bigip.conf", POOL + virtual(profiles))
+    assert {t.kind: t.seconds for t in device.listeners[0].timers} == legs
+    (message,) = _unseen_reports(device).values()
+    assert ("no idle timeout is judged" in message) == (untimed_words is not None)
+    assert untimed_words is None or untimed_words in message
+
+
+def test_one_unseen_profile_cannot_be_both_http_and_clientssl() -> None:
+    listener = only_listener(POOL + virtual("        /Common/shared-tcp { }\n"))
+    assert (listener.l7, listener.binds[0].tls) == (False, False)
+    assert "cannot be both the http and the client-ssl profile" in listener.mode_source
+
+
+def test_unseen_profile_may_be_the_http_profile_an_http_irule_needs() -> None:
+    irule = "ltm rule /Common/eas_block {\n    when HTTP_REQUEST {\n        if { [HTTP::path] starts_with \"/x\" } { reject }\n    }\n}\n"
+    rules = "    rules {\n        /Common/eas_block\n    }\n"
+    unseen = parse("bigip.conf", POOL + irule + virtual("        /Common/tcp { }\n        /Common/shared-http { }\n", rules))
+    seen_none = parse("bigip.conf", POOL + irule + virtual("        /Common/tcp { }\n", rules))
+    assert not [d for d in unseen.diagnostics if d.code == "EAS001"]
+    assert [d.code for d in seen_none.diagnostics if "HTTP_REQUEST" in d.message] == ["EAS001"]
+
+
 # -- destinations, names, partitions --------------------------------------------------------------
 
 
@@ -333,6 +392,97 @@ def test_user_profile_fix_modifies_it(policy: Policy) -> None:
     assert finding.actual == "1800 s (idle-timeout 1800)"
 
 
+def _added_rules(snippet: str) -> list[tuple[str, int]]:
+    """(name, ordinal) of each rule a `rules add { ... }` fix adds."""
+    import re
+
+    added = snippet.split("rules add { ", 1)[1]
+    return [(name, int(ordinal)) for name, ordinal in
+            re.findall(r"([\w.-]+) \{ conditions add .*? ordinal (\d+) \}", added)]
+
+
+def _policy_rules(text: str, policy_path: str) -> dict[str, int]:
+    """The rule names of an LTM policy with their ordinals (0 when tmsh writes none)."""
+    from parsers.f5.objects import Config, collect
+    from parsers.f5.policies import read_rules
+    from parsers.f5.tmsh import split_stanzas
+
+    config = Config()
+    collect(config, split_stanzas("bigip.conf", text).stanzas, "Common")
+    return {rule.name: rule.ordinal for rule in read_rules(config.policies[policy_path], config)}
+
+
+def test_ews_fix_adds_a_rule_of_its_own_name_before_the_policys_rules(policy: Policy) -> None:
+    """The policy already has rules named block-user-agent and block-device-type, ordinals 1 to
+    3, the last one sending /EWS/ to a pool: the added rule takes neither a name nor an ordinal
+    of theirs, and comes before all of them."""
+    text = (RULES_DIR / "EAS206" / "f5" / "e-policy-rule-names-taken.conf").read_text()
+    existing = _policy_rules(text, "/Common/exchange_block_apps")
+    assert existing == {"block-user-agent": 1, "block-device-type": 2, "ews-to-ews-pool": 3}
+    finding = next(f for f in lint_f5(parse("bigip.conf", text), policy) if f.rule_id == "EAS206")
+    assert finding.fix is not None
+    ((name, ordinal),) = _added_rules(finding.fix.snippet)
+    assert name == "easlint-block-ews-user-agent-cloudmagic" and name not in existing
+    assert ordinal < min(existing.values()) and ordinal not in existing.values()
+    assert "ordinal 0" in finding.fix.description
+
+
+@pytest.mark.parametrize(("fixture", "rule", "expected"), [
+    ("EAS203/f5/user-agent-only.conf", "EAS203", ["easlint-block-device-type-cloudmagic"]),
+    ("EAS205/f5/devicetype-iphone.conf", "EAS205", ["easlint-block-user-agent-cloudmagic", "easlint-block-device-type-cloudmagic"]),
+])
+def test_rules_added_to_a_policy_have_names_of_their_own(fixture: str, rule: str, expected: list[str], policy: Policy) -> None:
+    text = (RULES_DIR / fixture).read_text()
+    finding = next(f for f in lint_f5(parse("bigip.conf", text), policy) if f.rule_id == rule)
+    assert finding.fix is not None
+    assert [(name, ordinal) for name, ordinal in _added_rules(finding.fix.snippet)] == [(name, 0) for name in expected]
+
+
+def test_rules_of_a_new_policy_are_numbered_from_one(policy: Policy) -> None:
+    text = (RULES_DIR / "EAS201" / "f5" / "no-block.conf").read_text()
+    finding = next(f for f in lint_f5(parse("bigip.conf", text), policy) if f.rule_id == "EAS201")
+    assert finding.fix is not None
+    assert _added_rules(finding.fix.snippet) == [("block-user-agent", 1), ("block-device-type", 2)]
+
+
+# -- built-in iRules ---------------------------------------------------------------------------------
+
+REDIRECT_RULES = "    rules {{\n        {}\n    }}\n"
+
+
+def _redirect_device(rule: str, tmp_path: Path | None = None) -> Device:
+    """A port-80 virtual with one iRule, read with a profile_base.conf beside it when `tmp_path`
+    is given (its `_sys_https_redirect` is the one BIG-IP 15.1's profile_base.conf defines)."""
+    text = POOL + virtual("        /Common/http { }\n        /Common/tcp { }\n", REDIRECT_RULES.format(rule),
+                          destination="/Common/203.0.113.20:80")
+    if tmp_path is None:
+        return parse("bigip.conf", text)
+    (tmp_path / "profile_base.conf").write_text(
+        "ltm profile tcp tcp {\n    idle-timeout 300\n}\n"
+        "ltm rule _sys_https_redirect {\n    when HTTP_REQUEST {\n       HTTP::redirect https://[getfield [HTTP::host] \":\" 1][HTTP::uri]\n    }\n}\n")
+    (tmp_path / "bigip.conf").write_text(text)
+    return parse("config/bigip.conf", text, tmp_path)
+
+
+@pytest.mark.parametrize(("rule", "with_profile_base", "expected"), [
+    ("/Common/_sys_https_redirect", False, None),
+    ("/Common/_sys_APM_ExchangeSupport_helper", False, None),
+    ("/Common/_sys_http_redirect", False, ("EAS002", "not a built-in iRule of BIG-IP 15.1")),
+    ("/Common/_sys_https_redirect", True, None),
+    ("/Common/_sys_http_redirect", True, ("EAS001", "does not exist")),
+])
+def test_unknown_builtin_irule(rule: str, with_profile_base: bool, expected: tuple[str, str] | None, tmp_path: Path) -> None:
+    """A `_sys_` iRule is F5's: with the device's profile_base.conf a name it lacks does not
+    exist; without it, only names that are no built-in of BIG-IP 15.1 are reported, as unknown."""
+    device = _redirect_device(rule, tmp_path if with_profile_base else None)
+    found = [d for d in device.diagnostics if rule in d.message]
+    if expected is None:
+        assert found == []
+    else:
+        code, words = expected
+        assert [(d.code, words in d.message) for d in found] == [(code, True)], found
+
+
 def test_best_match_conflicts_are_opaque(policy: Policy) -> None:
     text = (RULES_DIR / "EAS204" / "f5" / "first-match-shadowed.conf").read_text().replace("/Common/first-match", "/Common/best-match")
     device = parse("bigip.conf", text)
@@ -354,6 +504,22 @@ def test_unknown_virtual_property_on_the_path_is_an_error(policy: Policy) -> Non
         "    translate-port enabled\n", "    translate-port enabled\n    frobnicate-mode on\n")
     findings = [f for f in lint_f5(parse("bigip.conf", text), policy) if f.rule_id == "EAS002"]
     assert [(f.severity.value, "frobnicate-mode" in f.message) for f in findings] == [("error", True)]
+
+
+@pytest.mark.parametrize("statement", [
+    "    last-hop-pool /Common/exchange_pool\n",
+    "    mobile-app-tunnel enabled\n",
+    "    http-class {\n        /Common/httpclass\n    }\n",
+    "    fw-rules {\n    }\n",
+    "    snat automap\n",
+])
+def test_real_virtual_properties_are_not_unknown_syntax(statement: str, policy: Policy) -> None:
+    """Properties tmsh saves in an `ltm virtual` (and that cannot refuse a request or change a
+    timer, or are a known gap) are read past, not reported as syntax easlint does not know."""
+    text = (RULES_DIR / "EAS102" / "f5" / "tcp-3900_fp.conf").read_text().replace(
+        "    translate-port enabled\n", "    translate-port enabled\n" + statement)
+    assert statement in text
+    assert [f.message for f in lint_f5(parse("bigip.conf", text), policy) if f.rule_id == "EAS002"] == []
 
 
 # -- real configurations ---------------------------------------------------------------------------

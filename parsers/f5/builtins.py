@@ -165,5 +165,19 @@ for _type, _names in _NAMES.items():
     for _name in _names:
         BUILTIN_PROFILES.setdefault(f"/Common/{_name}", BuiltinProfile(f"/Common/{_name}", _type))
 
+# The iRules every BIG-IP of that version has: the `ltm rule` stanzas of the same profile_base.conf
+# (lines 1688-3742), all named `_sys_...` in /Common. They are not the same in every release
+# (inventories of other releases' built-ins name `_sys_APM_owa`, `_sys_APM_sharepoint` and
+# `_sys_APM_activesync_v2`, which 15.1.8.2 has not), and F5 publishes no list across releases, so
+# a `_sys_` name outside this set is "not known", never "does not exist", unless the device's own
+# profile_base.conf was read.
+BUILTIN_IRULES = frozenset({
+    "_sys_auth_ldap", "_sys_auth_radius", "_sys_auth_ssl_cc_ldap", "_sys_auth_ssl_ocsp", "_sys_auth_ssl_crldp",
+    "_sys_auth_tacacs", "_sys_auth_krbdelegate", "_sys_https_redirect", "_sys_APM_activesync",
+    "_sys_APM_ExchangeSupport_helper", "_sys_APM_ExchangeSupport_main", "_sys_APM_ExchangeSupport_OA_BasicAuth",
+    "_sys_APM_ExchangeSupport_OA_NtlmAuth", "_sys_APM_Office365_SAML_BasicAuth", "_sys_APM_MS_Office_OFBA_Support",
+})
+BUILTIN_IRULES_SOURCE = f"{PROFILE_BASE}, lines 1688-3742"
+
 TIMED_TYPES = frozenset({"tcp", "fastl4", "fasthttp"})
 """Profile types that hold the connection's idle timeout (`fasthttp` is a full proxy too)."""

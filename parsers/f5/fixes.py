@@ -17,12 +17,21 @@ Blocking: an LTM policy (the BIG-IP way to refuse requests without Tcl, evaluate
 iRule), created as a draft, published and attached (tmsh reference `ltm policy`: "create
 policy Drafts/[name]", "publish policy name"). Conditions of LTM policies ignore letter case
 by default, which is what blocking needs. Fixes to iRules are written as Tcl lines.
+
+A rule added to a policy that exists must not take the name of one of its rules and must run
+before the rules that send the request to a pool (rules run by ascending `ordinal`). A fix
+gets only the step that fails, not the policy, so it cannot see the policy's other rules: the
+rules it adds carry names of their own (`easlint-block-...-<app>`) and ordinal 0, the lowest.
+A device-saved policy gives its first rule ordinal 0 too (tmsh writes no `ordinal` line for
+it), and F5 does not document how rules of equal ordinal are ordered, so the fix's description
+tells the administrator to renumber such a rule when it forwards to a pool.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from linter.findings import Fix
 from linter.fixes import client_prefix, suggested_seconds
@@ -53,18 +62,60 @@ def _policy_rule(name: str, ordinal: int, conditions: Sequence[str]) -> str:
     return f"{name} {{ conditions add {{ {numbered} }} actions add {{ 0 {{ forward reset }} }} ordinal {ordinal} }}"
 
 
-def _block_policy_rules(apps: Sequence[BlockedApp], path_condition: str = ACTIVESYNC_CONDITION) -> list[str]:
+USER_AGENT = "user-agent"
+DEVICE_TYPE = "device-type"
+ADDED_RULE_ORDINAL = 0
+
+
+@dataclass(frozen=True)
+class _Refusal:
+    """The conditions of one refusing rule, by what it matches (`USER_AGENT`, `DEVICE_TYPE`)."""
+
+    matches: str
+    conditions: tuple[str, ...]
+
+
+def _refusals(apps: Sequence[BlockedApp], path_condition: str = ACTIVESYNC_CONDITION) -> list[_Refusal]:
     agents = [agent for app in apps for agent in app.user_agents]
     device_types = [device_type for app in apps for device_type in app.device_types]
-    rules = []
+    refusals = []
     if agents:  # apps that sync over ActiveSync also use EWS with the same User-Agent
         agent_path = ACTIVESYNC_AND_EWS_CONDITION if path_condition == ACTIVESYNC_CONDITION else path_condition
-        rules.append(_policy_rule("block-user-agent", len(rules) + 1,
-                                  [agent_path, f"http-header name User-Agent contains values {{ {_values(agents)} }}"]))
+        agent_match = f"http-header name User-Agent contains values {{ {_values(agents)} }}"
+        refusals.append(_Refusal(USER_AGENT, (agent_path, agent_match)))
     if device_types and path_condition == ACTIVESYNC_CONDITION:
-        rules.append(_policy_rule("block-device-type", len(rules) + 1,
-                                  [path_condition, f"http-uri query-parameter name DeviceType equals values {{ {_values(device_types)} }}"]))
-    return rules
+        type_match = f"http-uri query-parameter name DeviceType equals values {{ {_values(device_types)} }}"
+        refusals.append(_Refusal(DEVICE_TYPE, (path_condition, type_match)))
+    return refusals
+
+
+def _new_policy_rules(apps: Sequence[BlockedApp]) -> list[str]:
+    """The rules of a policy the fix creates: nothing to collide with, numbered from 1."""
+    return [_policy_rule(f"block-{refusal.matches}", ordinal, refusal.conditions)
+            for ordinal, refusal in enumerate(_refusals(apps), 1)]
+
+
+def _added_policy_rules(apps: Sequence[BlockedApp], path_condition: str = ACTIVESYNC_CONDITION,
+                        matching: Sequence[str] = (USER_AGENT, DEVICE_TYPE)) -> list[str]:
+    """Rules added to a policy that exists, whose rules the fixer cannot see: names no
+    administrator gives (`easlint-block-user-agent-cloudmagic`, `easlint-block-ews-...` for the
+    /EWS/ rule) and the lowest ordinal, so that they run before the rules that forward to a pool."""
+    scope = "ews-" if path_condition == EWS_CONDITION else ""
+    slug = _slug(apps)
+    return [_policy_rule(f"easlint-block-{scope}{refusal.matches}-{slug}", ADDED_RULE_ORDINAL, refusal.conditions)
+            for refusal in _refusals(apps, path_condition) if refusal.matches in matching]
+
+
+def _added_order(rules: Sequence[str]) -> str:
+    """What the ordinal of added rules means, for the fix's description."""
+    subject = "the added rule gets ordinal 0, so it runs" if len(rules) == 1 else "the added rules get ordinal 0, so they run"
+    return (f"{subject} before the policy's rules numbered 1 and up; a rule listed without an 'ordinal' line is at 0 "
+            "as well, and if such a rule sends requests to a pool, give it ordinal 1 or more so that the refusal comes first")
+
+
+def _slug(apps: Sequence[BlockedApp]) -> str:
+    """The apps' names as a tmsh object name part: `Newton Mail` -> `newton-mail`."""
+    return "-".join(filter(None, (re.sub(r"[^a-z0-9]+", "-", app.name.lower()).strip("-") for app in apps))) or "apps"
 
 
 def _policy_commands(listener: Listener, name: str, rules: Sequence[str]) -> list[str]:
@@ -207,7 +258,7 @@ class F5Fixer:
         return Fix(
             f"refuse {names} by User-Agent and by DeviceType on {listener.object_path} with an LTM policy (both are "
             "needed: base64 queries hide DeviceType, and the User-Agent header may be absent)",
-            "\n".join(_policy_commands(listener, "exchange-block-apps", _block_policy_rules(apps))),
+            "\n".join(_policy_commands(listener, "exchange-block-apps", _new_policy_rules(apps))),
             listener.location,
         )
 
@@ -243,22 +294,22 @@ class F5Fixer:
     def form_gap(self, step: Step, app: BlockedApp, form: ProbeForm) -> Fix:
         if form is ProbeForm.EWS:
             why = f"{app.name} also syncs over EWS, so refuse it on /EWS/ by User-Agent too"
-            rules = _block_policy_rules([app], EWS_CONDITION)
+            rules = _added_policy_rules([app], EWS_CONDITION)
             agents = " or ".join(f'[string tolower [HTTP::header value "User-Agent"]] contains "{agent.lower()}"' for agent in app.user_agents)
             irule = f'if {{ [string tolower [HTTP::path]] starts_with "/ews/" and ( {agents} ) }} {{ reject }}'
         elif form is ProbeForm.UA_ONLY:
             why = "base64-encoded queries carry DeviceType in binary, so refuse by User-Agent as well"
-            rules = [rule for rule in _block_policy_rules([app]) if rule.startswith("block-user-agent")]
+            rules = _added_policy_rules([app], matching=(USER_AGENT,))
             agents = " or ".join(f'[string tolower [HTTP::header value "User-Agent"]] contains "{agent.lower()}"' for agent in app.user_agents)
             irule = f'if {{ [string tolower [HTTP::path]] starts_with "/microsoft-server-activesync" and ( {agents} ) }} {{ reject }}'
         else:
             why = "requests without a User-Agent header carry DeviceType in the query, so refuse by DeviceType as well"
-            rules = [rule for rule in _block_policy_rules([app]) if rule.startswith("block-device-type")]
+            rules = _added_policy_rules([app], matching=(DEVICE_TYPE,))
             types = " or ".join(f'[string tolower [URI::query [HTTP::uri] DeviceType]] equals "{dt.lower()}"' for dt in app.device_types)
             irule = f'if {{ [string tolower [HTTP::path]] starts_with "/microsoft-server-activesync" and ( {types} ) }} {{ reject }}'
         if _is_policy(step) and rules:
             snippet = _draft_edit(step, f"rules add {{ {' '.join(rules)} }}")
-            return Fix(f"{why}: add this rule to {step.phase}", snippet, step.location)
+            return Fix(f"{why}: add this rule to {step.phase}; {_added_order(rules)}", snippet, step.location)
         return Fix(f"{why}: add next to line {step.location.line}", irule, step.location)
 
     def shadowed(self, deny: Step, shadowing: Step) -> Fix:
@@ -274,17 +325,15 @@ class F5Fixer:
                     f"{deny.text}\n{shadowing.text}", shadowing.location)
 
     def native_blocked(self, step: Step, client: AllowedClient, apps: Sequence[BlockedApp]) -> Fix:
+        why = (f"the rule at line {step.location.line} also matches {client.name}; replace it with rules that match the "
+               "blocked apps' own User-Agent and DeviceType values")
         if _is_policy(step):
-            rules = " ".join(_block_policy_rules(apps))
-            snippet = _draft_edit(step, f"rules delete {{ {_rule_name(step)} }} rules add {{ {rules} }}")
+            rules = _added_policy_rules(apps)
+            snippet = _draft_edit(step, f"rules delete {{ {_rule_name(step)} }} rules add {{ {' '.join(rules)} }}")
+            why = f"{why}; {_added_order(rules)}"
         else:
             snippet = "\n".join(_irule_block(apps))
-        return Fix(
-            f"the rule at line {step.location.line} also matches {client.name}; replace it with rules that match the "
-            "blocked apps' own User-Agent and DeviceType values",
-            snippet or step.text,
-            step.location,
-        )
+        return Fix(why, snippet or step.text, step.location)
 
     def l7_visibility(self, listener: Listener, apps: Sequence[BlockedApp]) -> Fix:
         partition = _partition(listener.object_path)
@@ -297,7 +346,7 @@ class F5Fixer:
                       "{ context clientside } /Common/serverssl { context serverside } }")
         commands = [f"create ltm profile client-ssl /{partition}/exchange-clientssl defaults-from /Common/clientssl "
                     "cert-key-chain add { exchange { cert /Common/exchange.crt key /Common/exchange.key } }", change]
-        commands += _policy_commands(listener, "exchange-block-apps", _block_policy_rules(apps))
+        commands += _policy_commands(listener, "exchange-block-apps", _new_policy_rules(apps))
         return Fix(
             f"terminate TLS on {listener.object_path} (client-ssl with the Exchange certificate, server-ssl toward the "
             "servers) and parse HTTP, so an LTM policy can refuse apps; or refuse them on another hop that sees HTTP",

@@ -10,6 +10,10 @@ see of a request depends on its profiles, as on the device:
 - the client leg's idle timer comes from the tcp/fastHTTP profile in context `clientside` or
   `all`, the server leg's from `serverside` or `all`; a fastL4 virtual has one flow, one timer;
   an APM access profile adds its session `inactivity-timeout`;
+- a profile defined nowhere easlint can see (a partition's bigip.conf checked without the
+  /Common bigip.conf that defines its shared profiles) may be any of these: it is EAS002, no
+  timer is invented for a leg it may time, and a missing http or client-ssl profile it may be
+  is assumed present, so the virtual's own rules are judged rather than declared blind;
 - a `service-policy` whose timer policy matches a leg's flow overrides that leg's timer
   (`parsers.f5.profiles`, "timer policies"): the client-side flow goes to the virtual's port,
   the server-side flow to a pool member's port, so members on different ports can meet
@@ -29,9 +33,10 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from linter.model import ActionKind, Bind, Listener, Location, Member, Pool, Step, Timer, TimerKind
-from parsers.f5.builtins import TIMED_TYPES
+from parsers.f5.builtins import BUILTIN_IRULES, BUILTIN_IRULES_SOURCE, TIMED_TYPES
 from parsers.f5.objects import Config, Entry, partition_of, resolve
 from parsers.f5.policies import policy_steps
 from parsers.f5.profiles import (
@@ -55,10 +60,23 @@ _READ_PROPERTIES = frozenset({
 # Properties passed over without a report. Most cannot change what a request meets or how long it
 # may idle (persistence, address translation, mirroring, statistics, metadata). Some can and are
 # not evaluated yet, a known gap: `vlans`/`vlans-enabled`/`vlans-disabled` (which networks reach
-# the virtual), `fw-enforced-policy` (AFM rules: they can drop the connection, and a rule's own
-# service policy takes precedence over the virtual's, tmsh reference `net timer-policy`),
-# `ip-intelligence-policy`, `dos-profiles`, `api-protection`, `auth`, the connection and rate
-# limits (they can refuse a request), and `flow-eviction-policy` (it can reap idle flows).
+# the virtual), `fw-enforced-policy` and `fw-rules` (AFM rules: they can drop the connection, and
+# a rule's own service policy takes precedence over the virtual's, tmsh reference
+# `net timer-policy`), `ip-intelligence-policy`, `dos-profiles`, `api-protection`, `auth`, the
+# connection and rate limits (they can refuse a request), `flow-eviction-policy` (it can reap
+# idle flows) and `http-class` (BIG-IP 11 HTTP class profiles, which can send a request to
+# another pool or redirect it).
+# Sources of the names below besides the tmsh reference `ltm virtual`: F5's AS3 property table
+# (github.com/F5Networks/f5-appsvcs-extension, src/lib/properties.json, "ltm virtual", which
+# lists `last-hop-pool`); `list ltm virtual all-properties` as BIG-IP prints it, kept as
+# templates in F5's test framework for BIG-IP 11 and later (github.com/zone1511/f5test2,
+# f5test/macros/tmosconf/ltm.py: `last-hop-pool`, `mobile-app-tunnel`; `fw-rules` and
+# `snat automap` in its BIG-IP 11 template); the tmsh-derived option list of the
+# ansible-module-f5bigip `f5bigip_ltm_virtual` module (`last-hop-pool`: "the last hop pool that
+# you want the virtual server to use to direct reply traffic to the last hop router";
+# `http-class`). `last-hop-pool` only routes replies toward the client, `mobile-app-tunnel`
+# switches APM's F5 Access app tunnel, `snat` is BIG-IP 11's source address translation: none of
+# them refuses a request or changes an idle timer.
 _UNEVALUATED_PROPERTIES = frozenset({
     "enabled", "source", "mask", "translate-address", "translate-port", "source-address-translation", "persist",
     "fallback-persistence", "creation-time", "last-modified-time", "metadata", "vlans", "vlans-enabled",
@@ -68,7 +86,8 @@ _UNEVALUATED_PROPERTIES = frozenset({
     "throughput-capacity", "flow-eviction-policy", "ip-intelligence-policy", "related-rules", "clone-pools",
     "partition", "fw-enforced-policy", "fw-staged-policy", "security-nat-policy", "bwc-policy", "auth", "source-port",
     "traffic-classes", "transparent-nexthop", "urldb-feed-policy", "evictionpolicy", "hardware-syn-cookie",
-    "api-protection", "dos-profiles", "dos-status", "vs-index",
+    "api-protection", "dos-profiles", "dos-status", "vs-index", "last-hop-pool", "mobile-app-tunnel", "fw-rules",
+    "http-class", "snat",
 })
 _KNOWN_PROPERTIES = _READ_PROPERTIES | _UNEVALUATED_PROPERTIES
 # The legs a transport profile times: a fastL4 virtual's one flow, else the legs of its context.
@@ -208,12 +227,27 @@ class VirtualBuilder:
                 type_ = self._profile_types[path]
             else:
                 type_ = self._profile_types[path] = profile_type(self.config, path)
-            if type_ is None:
-                self.report("EAS002", f"profile {item.words[0]} is neither defined in this configuration nor a built-in profile "
-                            f"easlint knows: its effect on {virtual.object_path} is not evaluated", virtual.location(item.line),
-                            virtual, " ".join(item.words))
             attached.append(Attached(path, type_, context, item.line))
         return attached
+
+    def _report_unseen(self, virtual: Entry, unseen: list[Attached], untimed: frozenset[TimerKind],
+                       visibility: _Visibility) -> None:
+        """EAS002 for each profile defined nowhere easlint can see, naming what the virtual's
+        verdicts then rest on: the legs left without a timer and the profiles assumed."""
+        for profile in unseen:
+            consequences = []
+            legs = untimed.intersection(_LEG_KINDS.get(profile.context, _ALL_LEGS))
+            if legs:
+                consequences.append(f"if it is the tcp profile of the {_leg_names(legs)}, its idle-timeout decides whether "
+                                    f"Direct Push Pings survive there, and no idle timeout is judged for {_it_them(legs)}")
+            if visibility.assumed:
+                seen = "terminates TLS and parses HTTP" if visibility.tls else "parses HTTP"
+                consequences.append(f"the virtual lists no {_roles(visibility.assumed)} easlint can see and this may be it, "
+                                    f"so the virtual is judged as if it {seen}")
+            effect = "".join(f"; {consequence}" for consequence in consequences)
+            self.report("EAS002", f"profile {profile.path} is neither defined in this configuration nor a built-in profile easlint "
+                        f"knows: its effect on {virtual.object_path} is not evaluated{effect} (check this file together with "
+                        "the one that defines the profile)", virtual.location(profile.line), virtual, profile.path)
 
     def _unknown_properties(self, virtual: Entry) -> None:
         if virtual.index.keys() <= _KNOWN_PROPERTIES:  # every statement's key is in the index: nothing unknown
@@ -224,24 +258,26 @@ class VirtualBuilder:
 
     # -- timers -----------------------------------------------------------------------------
 
-    def _timers(self, virtual: Entry, attached: list[Attached], port: int | None, default_pool: str | None,
-                steps: list[Step]) -> list[Timer]:
+    def _timers(self, virtual: Entry, attached: list[Attached], unseen: list[Attached], port: int | None,
+                default_pool: str | None, steps: list[Step]) -> list[Timer]:
         """The idle timers of the virtual's legs and session. `port` is the virtual's; the
         default pool and the steps say where requests go, whose members' ports a timer policy
         may match on the server side."""
-        timers = self._leg_timers(virtual, attached)
+        timers = self._leg_timers(virtual, attached, unseen)
         if "service-policy" in virtual.index:
             timers = self._timer_policy_timers(virtual, timers, port, _routed_pools(default_pool, steps))
         return timers + self._access_timers(virtual, attached)
 
-    def _leg_timers(self, virtual: Entry, attached: list[Attached]) -> list[Timer]:
+    def _leg_timers(self, virtual: Entry, attached: list[Attached], unseen: list[Attached]) -> list[Timer]:
         """One timer per leg of each tcp/fastL4/fastHTTP profile, by its context (a fastL4 flow
-        has one); /Common/tcp on both legs when the virtual lists none, as BIG-IP adds it."""
+        has one); /Common/tcp when the virtual lists none, as BIG-IP adds it, but only on the
+        legs no profile easlint cannot see (`unseen`) may time."""
         listing = describe_profiles(attached)
         transports = [profile for profile in attached if profile.type in TIMED_TYPES]
         note = ""
         if not transports:
-            transports = [Attached("/Common/tcp", "tcp", "all", virtual.stanza.line)]
+            context = _DEFAULT_CONTEXT.get(_ALL_LEGS - _legs_of(unseen)) if unseen else "all"
+            transports = [Attached("/Common/tcp", "tcp", context, virtual.stanza.line)] if context else []
             note = "no tcp profile listed: BIG-IP uses /Common/tcp"
         timers: list[Timer] = []
         for profile in transports:
@@ -407,8 +443,7 @@ class VirtualBuilder:
         for item in node.items() if node else []:
             path = resolve(item, virtual.path, self.config.rules)
             if path not in self.config.rules:
-                if not path.startswith("/Common/_sys_"):
-                    self.report("EAS001", f"iRule {item} does not exist", virtual.location(node.line), virtual, item)
+                self._missing_irule(virtual, item, path, node.line)
                 continue
             result = self._irule(path)
             if "HTTP_REQUEST" in result.events and not has_http:
@@ -430,6 +465,25 @@ class VirtualBuilder:
                 step = dataclasses.replace(step, action=dataclasses.replace(step.action, pool=pool))
             steps.append(step)
         return steps
+
+    def _missing_irule(self, virtual: Entry, item: str, path: str, line: int) -> None:
+        """An iRule the configuration does not define. A built-in (`/Common/_sys_...`) lives in
+        profile_base.conf: when the device's own was read, a name it lacks does not exist
+        (BIG-IP refuses the configuration); otherwise one of the built-ins of BIG-IP 15.1 is
+        passed over, as ever, and any other `_sys_` name is one easlint cannot place, since
+        built-ins differ between releases."""
+        location = virtual.location(line)
+        name = path.rsplit("/", 1)[-1]
+        if not path.startswith("/Common/_sys_"):
+            self.report("EAS001", f"iRule {item} does not exist", location, virtual, item)
+        elif self.config.base_defined:  # profile_base.conf was read: it defines every built-in iRule
+            self.report("EAS001", f"iRule {item} does not exist: it is not one of the built-in iRules the device's "
+                        "profile_base.conf defines", location, virtual, item)
+        elif name not in BUILTIN_IRULES:
+            self.report("EAS002", f"iRule {item} is not defined in this configuration and is not a built-in iRule of BIG-IP "
+                        f"15.1 ({BUILTIN_IRULES_SOURCE}): if it is a built-in of another release, what it does to requests "
+                        f"on {virtual.object_path} is not evaluated; if it is misspelled, BIG-IP refuses the configuration "
+                        "(read it with the device's profile_base.conf, as in a UCS archive, to tell)", location, virtual, item)
 
     def _policy_steps(self, virtual: Entry) -> tuple[list[Step], list[Step], list[str]]:
         node = virtual.first("policies")
@@ -487,21 +541,13 @@ class VirtualBuilder:
             return None
         attached = self._attached(virtual)
         types = {profile.type for profile in attached}
+        unseen = [profile for profile in attached if profile.type is None] if None in types else []
         has_http = bool(types & _HTTP_TYPES)
-        tls = "client-ssl" in types
-        fastl4 = "fastl4" in types
-        if fastl4:
-            l7, mode = False, "fastL4 profile: layer-4 forwarding, HTTP is not parsed"
-        elif not has_http:
-            l7, mode = False, "no http profile: TCP forwarding, HTTP is not parsed"
-        elif not tls and port != 80:
-            l7, mode = False, (f"http profile without client-ssl on port {port if port else 'any'}: "
-                               "clients speak HTTPS, so it only ever sees encrypted TLS")
-        else:
-            l7 = True
-            mode = "http and client-ssl profiles: TLS terminated, HTTP parsed" if tls else "http profile on port 80: HTTP parsed"
+        visibility = _visibility(types, port, unseen)
+        l7, tls, mode = visibility.l7, visibility.tls, visibility.mode
         early, routes, policy_names = self._policy_steps(virtual)
-        steps = early + self._rule_steps(virtual, has_http) + routes
+        # An HTTP_REQUEST iRule needs an http profile: one easlint cannot see may be it.
+        steps = early + self._rule_steps(virtual, has_http or (bool(unseen) and "fastl4" not in types)) + routes
         pool = virtual.value("pool")
         default_pool = resolve(pool[0], virtual.path, self.config.pools) if pool else None
         if default_pool is not None and default_pool not in self.config.pools:
@@ -511,7 +557,10 @@ class VirtualBuilder:
         if "per-flow-request-access-policy" in keys:
             self._per_request_policy(virtual)
         bind = Bind(address, port, tls, virtual.location(destination[1]))
-        timers = self._timers(virtual, attached, port, default_pool, steps)
+        timers = self._timers(virtual, attached, unseen, port, default_pool, steps)
+        if unseen:
+            untimed = frozenset(_legs_of(unseen) - _legs_of([p for p in attached if p.type in TIMED_TYPES]))
+            self._report_unseen(virtual, unseen, untimed, visibility)
         return Listener(
             virtual.path, virtual.object_path, virtual.location(), l7, mode, (bind,), tuple(steps),
             default_pool, virtual.location(pool[1]) if pool else None, tuple(timers), tuple(labels),
@@ -529,6 +578,86 @@ class VirtualBuilder:
         self.report("EAS002", f"per-request access policy {written[0]} is not evaluated: it runs on every request to "
                     f"{virtual.object_path} and can refuse it, so what this virtual lets through is not known",
                     virtual.location(written[1]), virtual, written[0])
+
+
+# -- what a virtual sees, and which legs its profiles time -----------------------------------------
+
+_ALL_LEGS = frozenset({TimerKind.CLIENT_IDLE, TimerKind.SERVER_IDLE})
+# The context of the implicit /Common/tcp for the legs it times.
+_DEFAULT_CONTEXT = {_ALL_LEGS: "all", frozenset({TimerKind.CLIENT_IDLE}): "clientside",
+                    frozenset({TimerKind.SERVER_IDLE}): "serverside"}
+
+
+@dataclass(frozen=True, slots=True)
+class _Visibility:
+    """Whether a virtual parses HTTP and terminates TLS, in words for the listener's mode, and
+    the profile types (`http`, `client-ssl`) assumed of profiles easlint cannot see."""
+
+    l7: bool
+    tls: bool
+    mode: str
+    assumed: tuple[str, ...] = ()
+
+
+_FASTL4 = _Visibility(False, False, "fastL4 profile: layer-4 forwarding, HTTP is not parsed")
+_TCP_ONLY = _Visibility(False, False, "no http profile: TCP forwarding, HTTP is not parsed")
+_HTTPS_PARSED = _Visibility(True, True, "http and client-ssl profiles: TLS terminated, HTTP parsed")
+_HTTP_PARSED = _Visibility(True, False, "http profile on port 80: HTTP parsed")
+
+
+def _visibility(types: set[str | None], port: int | None, unseen: list[Attached]) -> _Visibility:
+    """What the virtual sees of a request, from the types of its profiles. Profiles easlint
+    cannot see (`unseen`) may be the http or client-ssl profile the virtual needs to parse
+    HTTPS: when there are enough of them to be every missing one, they are assumed to be, since
+    concluding "only TLS seen" would be a guess too, and the rules the virtual lists are then
+    judged; the EAS002 on each says so. Thousands of virtuals share a few answers: those are
+    built once."""
+    if "fastl4" in types:
+        return _FASTL4
+    has_http = bool(types & _HTTP_TYPES)
+    tls = "client-ssl" in types
+    if has_http and (tls or port == 80):
+        return _HTTPS_PARSED if tls else _HTTP_PARSED
+    missing = tuple(role for role, present in (("http", has_http), ("client-ssl", tls or port == 80)) if not present)
+    if unseen and len(unseen) >= len(missing):
+        tls = tls or "client-ssl" in missing
+        seen = "TLS terminated and HTTP parsed" if tls else "HTTP parsed"
+        mode = (f"{_profiles_phrase(unseen)}, which easlint cannot see, may be the {_roles(missing)} the virtual needs: "
+                f"judged as if {seen}")
+        return _Visibility(True, tls, mode, missing)
+    if unseen:  # one profile easlint cannot see, and neither an http nor a client-ssl profile
+        return _Visibility(False, False, f"{_TCP_ONLY.mode}; {_profiles_phrase(unseen)}, which easlint cannot see, cannot be "
+                                         "both the http and the client-ssl profile it would need")
+    if not has_http:
+        return _TCP_ONLY
+    return _Visibility(False, False, f"http profile without client-ssl on port {port if port else 'any'}: "
+                                     "clients speak HTTPS, so it only ever sees encrypted TLS")
+
+
+def _legs_of(profiles: list[Attached]) -> set[TimerKind]:
+    """The legs the profiles may time: a fastL4 profile the whole flow, others their context."""
+    legs: set[TimerKind] = set()
+    for profile in profiles:
+        legs.update(_ALL_LEGS if profile.type == "fastl4" else _LEG_KINDS.get(profile.context, _ALL_LEGS))
+    return legs
+
+
+def _leg_names(legs: frozenset[TimerKind]) -> str:
+    if len(legs) > 1:
+        return "client and server sides"
+    return "client side" if TimerKind.CLIENT_IDLE in legs else "server side"
+
+
+def _it_them(legs: frozenset[TimerKind]) -> str:
+    return "them" if len(legs) > 1 else "it"
+
+
+def _roles(roles: tuple[str, ...]) -> str:
+    return " and ".join(roles) + (" profiles" if len(roles) > 1 else " profile")
+
+
+def _profiles_phrase(profiles: list[Attached]) -> str:
+    return ("profiles " if len(profiles) > 1 else "profile ") + ", ".join(profile.path for profile in profiles)
 
 
 def _routed_pools(default_pool: str | None, steps: list[Step]) -> list[str | None]:
