@@ -5,7 +5,9 @@ The caller names the entry point (listener and bind) rather than letting an addr
 it, because HAProxy and others can bind the same port in several listeners (SO_REUSEPORT).
 
 Steps run in the order the parser gave (the vendor's real evaluation order). An `allow` ends
-only its own phase; a `deny` or `redirect` ends the request; a `route` leaves the listener for
+the filter steps of its own phase, never its routing (an F5 LTM policy's winning rule ends the
+policy, and its pool selection, a step of the same phase after the iRules, still acts); a
+`deny` or `redirect` ends the request; a `route` leaves the listener for
 a pool, whose own steps then run. When a condition or action cannot be evaluated, the
 simulation forks: one branch assumes it holds, the other that it does not. If every branch
 ends the same way the verdict is still definite (an unknown test in front of a definite deny
@@ -237,7 +239,7 @@ class _Simulation:
             step_spans = spans[index - 1]
             if step_spans is not None and not address_within(destination, step_spans):
                 continue  # a firewall rule for another destination: cannot match, not worth a trace line
-            if step.phase in state.ended_phases:
+            if step.phase in state.ended_phases and step.action.kind is not ActionKind.ROUTE:  # routing still happens
                 if step.action.kind in (ActionKind.DENY, ActionKind.ALLOW, ActionKind.REDIRECT):
                     state.trace.append(TraceEvent(f"{step.text}: skipped, {step.phase} rules already ended", step.location))
                 continue

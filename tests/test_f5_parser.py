@@ -596,3 +596,17 @@ def test_objects_read_past_are_counted_by_type(tmp_path: Path) -> None:
             "sys global-settings {\n    hostname bigip1.example.com\n}\n")
     device = parse("config/bigip.conf", text, config)
     assert device.skipped == (("net vlan", 2), ("sys global-settings", 1))
+
+
+def test_first_match_policy_pool_selection_takes_effect(policy: Policy) -> None:
+    """A first-match rule that forwards to a pool ends the policy's other rules, and its pool
+    is where the request goes (the selection step shares the policy's phase; ending the phase
+    must not skip it, as it once did, sending /EWS/ to the virtual's default pool)."""
+    from linter.simulate import Verdict
+
+    device = parse("bigip.conf", (RULES_DIR / "EAS206" / "f5" / "e-policy-rule-names-taken.conf").read_text())
+    analysis = analyze(device, policy)
+    ews = [outcome for outcome in analysis.outcomes if outcome.probe.form.value == "ews"]
+    assert ews and {(outcome.verdict, outcome.pools) for outcome in ews} == {(Verdict.ALLOWED, ("/Common/exchange_ews_pool",))}
+    activesync = [outcome for outcome in analysis.outcomes if outcome.probe.client == "iOS Mail"]
+    assert activesync and all(outcome.pools == ("/Common/exchange_pool",) for outcome in activesync)
