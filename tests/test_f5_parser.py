@@ -610,3 +610,33 @@ def test_first_match_policy_pool_selection_takes_effect(policy: Policy) -> None:
     assert ews and {(outcome.verdict, outcome.pools) for outcome in ews} == {(Verdict.ALLOWED, ("/Common/exchange_ews_pool",))}
     activesync = [outcome for outcome in analysis.outcomes if outcome.probe.client == "iOS Mail"]
     assert activesync and all(outcome.pools == ("/Common/exchange_pool",) for outcome in activesync)
+
+
+def test_partition_file_checked_alone_reports_unread_common_objects_as_not_evaluated(tmp_path: Path, policy: Policy) -> None:
+    """A partition's bigip.conf checked without /Common's names an iRule, an LTM policy and a
+    pool that may well be defined there: not "does not exist" (EAS001), but not evaluated
+    (EAS002, an error on the ActiveSync path), and every verdict they could change is "cannot
+    verify" (EAS003). The same file beside config/bigip.conf with those objects is clean of both."""
+    partition = tmp_path / "partitions" / "Exchange"
+    partition.mkdir(parents=True)
+    text = (Path(__file__).parent / "data" / "f5" / "partition-alone.conf").read_text()
+    (partition / "bigip.conf").write_text(text)
+    device = parse("partitions/Exchange/bigip.conf", text)
+    findings = lint_f5(device, policy)
+    assert not [f for f in findings if f.rule_id == "EAS001"]
+    unread = sorted((f.location.line, f.severity.value) for f in findings if f.rule_id == "EAS002")
+    assert unread == [(11, "error"), (14, "error"), (22, "error")]
+    assert {f.location.line for f in findings if f.rule_id == "EAS003"} == {11, 14, 22}
+    assert all("whose bigip.conf was not read" in f.message for f in findings if f.rule_id in ("EAS002", "EAS003"))
+    common = ("ltm pool /Common/exchange_pool {\n    members {\n        /Common/10.0.10.11:443 {\n            address 10.0.10.11\n"
+              "        }\n    }\n}\n"
+              "ltm policy /Common/exchange_block_policy {\n    controls { forwarding }\n    requires { http }\n    rules {\n"
+              "        block_cloudmagic {\n            actions {\n                0 {\n                    forward\n                    reset\n"
+              "                }\n            }\n            conditions {\n                0 {\n                    http-header\n"
+              "                    name User-Agent\n                    contains\n                    values { CloudMagic }\n"
+              "                }\n            }\n            ordinal 1\n        }\n    }\n    strategy /Common/first-match\n}\n"
+              "ltm rule /Common/exchange_block_apps {\nwhen HTTP_REQUEST {\n    if { [string tolower [URI::query [HTTP::uri] DeviceType]] "
+              "equals \"cloudmagic\" } {\n        reject\n    }\n}\n}\n")
+    (tmp_path / "bigip.conf").write_text(common)
+    together = lint_f5(parse("bigip.conf", common, tmp_path), policy)
+    assert not [f for f in together if f.rule_id in ("EAS001", "EAS002", "EAS003")], together

@@ -88,6 +88,7 @@ def load_config(files: list[tuple[str, str, bool]], diagnostics: list[Diagnostic
         split = split_stanzas(file_name, text)
         if not is_base:
             config.diagnostics.extend(problem_diagnostic(file_name, problem) for problem in split.problems)
+            config.partitions_read.add(_partition_of(file_name))
         collect(config, split.stanzas, _partition_of(file_name), base=is_base)
     return config
 

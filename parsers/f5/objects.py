@@ -152,6 +152,7 @@ class Config:
     timer_policies: dict[str, Entry] = field(default_factory=dict)
     base_paths: set[str] = field(default_factory=set)  # defined by profile_base.conf and not redefined since
     base_defined: set[str] = field(default_factory=set)  # defined by profile_base.conf, redefined or not
+    partitions_read: set[str] = field(default_factory=set)  # of the files read, profile_base.conf aside
     skipped: Counter[str] = field(default_factory=Counter)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     _profile_names: set[str] | None = field(default=None, repr=False)
@@ -165,6 +166,14 @@ class Config:
 
             self._profile_names = set(self.profiles) | set(BUILTIN_PROFILES)
         return self._profile_names
+
+    def outside_files_read(self, written: str, path: str) -> bool:
+        """Whether an object a reference names (`written`, resolved to `path`) may live in a
+        partition none of the files read holds: a partition's bigip.conf checked without the
+        /Common one it refers to. Its absence then proves nothing about the device."""
+        if partition_of(path) not in self.partitions_read:
+            return True
+        return not written.startswith("/") and "Common" not in self.partitions_read
 
     def report(self, code: str, message: str, location: Location, object_path: str | None = None, text: str | None = None) -> None:
         level = Level.ERROR if code == "EAS001" else Level.WARNING

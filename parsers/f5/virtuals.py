@@ -35,7 +35,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from linter.model import ActionKind, Bind, Listener, Location, Member, Pool, Step, Timer, TimerKind
+from linter.model import ALWAYS, Action, ActionKind, Bind, Listener, Location, Member, Opaque, Pool, Step, Timer, TimerKind
 from parsers.f5.builtins import BUILTIN_IRULES, BUILTIN_IRULES_SOURCE, TIMED_TYPES
 from parsers.f5.objects import Config, Entry, partition_of, resolve
 from parsers.f5.policies import policy_steps
@@ -438,12 +438,16 @@ class VirtualBuilder:
     def _rule_steps(self, virtual: Entry, has_http: bool) -> list[Step]:
         node = virtual.first("rules")
         steps: list[Step] = []
+        unread: list[Step] = []  # iRules defined in a partition whose file was not read: their effect is unknown
         results = []
         owners: dict[int, str] = {}
         for item in node.items() if node else []:
             path = resolve(item, virtual.path, self.config.rules)
             if path not in self.config.rules:
-                self._missing_irule(virtual, item, path, node.line)
+                if self.config.outside_files_read(item, path) and not path.startswith("/Common/_sys_"):
+                    unread.append(self._unread_object("iRule", item, path, virtual, node.line, f"irule {path}"))
+                else:
+                    self._missing_irule(virtual, item, path, node.line)
                 continue
             result = self._irule(path)
             if "HTTP_REQUEST" in result.events and not has_http:
@@ -452,7 +456,8 @@ class VirtualBuilder:
             results.append(result)
             owners.update({id(step): path for step in result.steps})
         if not results:
-            return steps
+            return unread
+        steps += unread
         # The iRule translator (and pyparsing under it) is imported only for a device that has
         # iRules to translate: most virtuals of a large device have none.
         from parsers.f5.irules import combine_irules
@@ -465,6 +470,30 @@ class VirtualBuilder:
                 step = dataclasses.replace(step, action=dataclasses.replace(step.action, pool=pool))
             steps.append(step)
         return steps
+
+    def _unread_object(self, what: str, item: str, path: str, virtual: Entry, line: int, phase: str) -> Step:
+        """An iRule or LTM policy that may be defined in a partition whose file was not read (a
+        partition's bigip.conf checked without /Common's): reported, and a step whose effect is
+        unknown, so every verdict it could change is "cannot verify", never a silent pass."""
+        location = virtual.location(line)
+        reason = (f"{what} {item} is not defined in the files read; it may be defined in partition "
+                  f"{_unread_partition(item, path)}, whose bigip.conf was not read")
+        self.report("EAS002", f"{reason}: what it does to requests on {virtual.object_path} is not evaluated{_READ_TOGETHER}",
+                    location, virtual, item)
+        return Step(ALWAYS, Action(ActionKind.CONTINUE, detail=f"unread {what}", opaque=Opaque(reason, location, item)),
+                    location, phase, f"{what} {item}")
+
+    def _unread_default_pool(self, written: str, path: str, virtual: Entry, line: int) -> Step:
+        """A default pool that may be defined in a partition whose file was not read: reported,
+        and a last step that routes where easlint cannot follow, so what reaches Exchange
+        through this virtual is "cannot verify", not "not served"."""
+        location = virtual.location(line)
+        reason = (f"pool {written} is not defined in the files read; it may be defined in partition "
+                  f"{_unread_partition(written, path)}, whose bigip.conf was not read")
+        self.report("EAS002", f"{reason}: its members and what they time are not evaluated{_READ_TOGETHER}", location, virtual,
+                    written)
+        return Step(ALWAYS, Action(ActionKind.ROUTE, detail="unread pool", opaque=Opaque(reason, location, written)),
+                    location, "default pool", f"pool {written}")
 
     def _missing_irule(self, virtual: Entry, item: str, path: str, line: int) -> None:
         """An iRule the configuration does not define. A built-in (`/Common/_sys_...`) lives in
@@ -493,6 +522,9 @@ class VirtualBuilder:
         for item in node.items() if node else []:
             path = resolve(item, virtual.path, self.config.policies)
             entry = self.config.policies.get(path)
+            if entry is None and self.config.outside_files_read(item, path):
+                early.append(self._unread_object("LTM policy", item, path, virtual, node.line, f"ltm policy {path}"))
+                continue
             if entry is None:
                 self.report("EAS001", f"LTM policy {item} does not exist", virtual.location(node.line), virtual, item)
                 continue
@@ -551,7 +583,10 @@ class VirtualBuilder:
         pool = virtual.value("pool")
         default_pool = resolve(pool[0], virtual.path, self.config.pools) if pool else None
         if default_pool is not None and default_pool not in self.config.pools:
-            self.report("EAS001", f"pool {pool[0]} does not exist", virtual.location(pool[1]), virtual, pool[0])  # type: ignore[index]
+            if self.config.outside_files_read(pool[0], default_pool):  # type: ignore[index]
+                steps.append(self._unread_default_pool(pool[0], default_pool, virtual, pool[1]))  # type: ignore[index]
+            else:
+                self.report("EAS001", f"pool {pool[0]} does not exist", virtual.location(pool[1]), virtual, pool[0])  # type: ignore[index]
         rules_node = virtual.first("rules")
         labels = _labels(virtual, self.config) + policy_names + (rules_node.items() if rules_node else [])
         if "per-flow-request-access-policy" in keys:
@@ -658,6 +693,15 @@ def _roles(roles: tuple[str, ...]) -> str:
 
 def _profiles_phrase(profiles: list[Attached]) -> str:
     return ("profiles " if len(profiles) > 1 else "profile ") + ", ".join(profile.path for profile in profiles)
+
+
+_READ_TOGETHER = " (check the partition's file in its configuration directory, beside config/bigip.conf, or a UCS archive)"
+
+
+def _unread_partition(written: str, path: str) -> str:
+    """The partition an unread object may be in: the one its full name says, else /Common (a
+    bare name that is not in the referrer's own partition falls back to /Common)."""
+    return f"/{partition_of(path)}" if written.startswith("/") else "/Common"
 
 
 def _routed_pools(default_pool: str | None, steps: list[Step]) -> list[str | None]:
