@@ -33,7 +33,6 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from linter.model import ALWAYS, Action, ActionKind, Bind, Listener, Location, Member, Opaque, Pool, Step, Timer, TimerKind
 from parsers.f5.builtins import BUILTIN_IRULES, BUILTIN_IRULES_SOURCE, TIMED_TYPES
@@ -43,6 +42,10 @@ from parsers.f5.profiles import (
     Attached, ProfileError, TimerChoice, TimerRule, access_timer, choose_timer_rule, describe_profiles, idle_timer,
     profile_type, read_timer_rules, timer_rule_seconds, timer_rule_setting,
 )
+from parsers.f5.visibility import (
+    ALL_LEGS, DEFAULT_CONTEXT, FLOW_KINDS, HTTP_TYPES, LEG_KINDS, Visibility, it_or_them, leg_names, legs_of, roles_phrase,
+    visibility_of,
+)
 
 # Service names tmsh writes for ports (/etc/services on the BIG-IP).
 _SERVICES = {"http": 80, "https": 443, "any": None, "smtp": 25, "imap": 143, "imaps": 993, "pop3": 110, "pop3s": 995,
@@ -50,7 +53,6 @@ _SERVICES = {"http": 80, "https": 443, "any": None, "smtp": 25, "imap": 143, "im
              "http-alt": 8080, "pcsync-https": 8443}
 _IP_LITERAL = re.compile(r"^(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f:]*:[0-9A-Fa-f:.]*)$")  # IPv4 or IPv6 text
 _ANY_ADDRESSES = frozenset({"any", "any6", "0.0.0.0", "::"})
-_HTTP_TYPES = frozenset({"http", "fasthttp"})
 _NON_SERVING = frozenset({"ip-forward", "l2-forward", "reject", "dhcp-relay", "internal", "stateless"})
 # Virtual server properties this module reads (the non-serving types make it build no listener).
 _READ_PROPERTIES = frozenset({
@@ -90,10 +92,6 @@ _UNEVALUATED_PROPERTIES = frozenset({
     "http-class", "snat",
 })
 _KNOWN_PROPERTIES = _READ_PROPERTIES | _UNEVALUATED_PROPERTIES
-# The legs a transport profile times: a fastL4 virtual's one flow, else the legs of its context.
-_FLOW_KINDS = (TimerKind.SESSION_IDLE,)
-_LEG_KINDS = {"clientside": (TimerKind.CLIENT_IDLE,), "serverside": (TimerKind.SERVER_IDLE,),
-              "all": (TimerKind.CLIENT_IDLE, TimerKind.SERVER_IDLE)}
 
 
 def parse_destination(raw: str, referrer: str, config: Config) -> tuple[str | None, int | None]:
@@ -231,18 +229,18 @@ class VirtualBuilder:
         return attached
 
     def _report_unseen(self, virtual: Entry, unseen: list[Attached], untimed: frozenset[TimerKind],
-                       visibility: _Visibility) -> None:
+                       visibility: Visibility) -> None:
         """EAS002 for each profile defined nowhere easlint can see, naming what the virtual's
         verdicts then rest on: the legs left without a timer and the profiles assumed."""
         for profile in unseen:
             consequences = []
-            legs = untimed.intersection(_LEG_KINDS.get(profile.context, _ALL_LEGS))
+            legs = untimed.intersection(LEG_KINDS.get(profile.context, ALL_LEGS))
             if legs:
-                consequences.append(f"if it is the tcp profile of the {_leg_names(legs)}, its idle-timeout decides whether "
-                                    f"Direct Push Pings survive there, and no idle timeout is judged for {_it_them(legs)}")
+                consequences.append(f"if it is the tcp profile of the {leg_names(legs)}, its idle-timeout decides whether "
+                                    f"Direct Push Pings survive there, and no idle timeout is judged for {it_or_them(legs)}")
             if visibility.assumed:
                 seen = "terminates TLS and parses HTTP" if visibility.tls else "parses HTTP"
-                consequences.append(f"the virtual lists no {_roles(visibility.assumed)} easlint can see and this may be it, "
+                consequences.append(f"the virtual lists no {roles_phrase(visibility.assumed)} easlint can see and this may be it, "
                                     f"so the virtual is judged as if it {seen}")
             effect = "".join(f"; {consequence}" for consequence in consequences)
             self.report("EAS002", f"profile {profile.path} is neither defined in this configuration nor a built-in profile easlint "
@@ -276,12 +274,12 @@ class VirtualBuilder:
         transports = [profile for profile in attached if profile.type in TIMED_TYPES]
         note = ""
         if not transports:
-            context = _DEFAULT_CONTEXT.get(_ALL_LEGS - _legs_of(unseen)) if unseen else "all"
+            context = DEFAULT_CONTEXT.get(ALL_LEGS - legs_of(unseen)) if unseen else "all"
             transports = [Attached("/Common/tcp", "tcp", context, virtual.stanza.line)] if context else []
             note = "no tcp profile listed: BIG-IP uses /Common/tcp"
         timers: list[Timer] = []
         for profile in transports:
-            for kind in _FLOW_KINDS if profile.type == "fastl4" else _LEG_KINDS.get(profile.context, ()):
+            for kind in FLOW_KINDS if profile.type == "fastl4" else LEG_KINDS.get(profile.context, ()):
                 try:
                     timers.append(idle_timer(self.config, profile, kind, virtual, listing, note))
                 except ProfileError as error:
@@ -472,28 +470,20 @@ class VirtualBuilder:
         return steps
 
     def _unread_object(self, what: str, item: str, path: str, virtual: Entry, line: int, phase: str) -> Step:
-        """An iRule or LTM policy that may be defined in a partition whose file was not read (a
-        partition's bigip.conf checked without /Common's): reported, and a step whose effect is
-        unknown, so every verdict it could change is "cannot verify", never a silent pass."""
+        """An iRule, LTM policy or default pool that may be defined in a partition whose file was
+        not read (a partition's bigip.conf checked without /Common's): reported, and a step whose
+        effect is unknown, so every verdict it could change is "cannot verify", never a silent
+        pass. A pool becomes a last route easlint cannot follow (not "not served"), the others
+        logic that may refuse."""
         location = virtual.location(line)
         reason = (f"{what} {item} is not defined in the files read; it may be defined in partition "
                   f"{_unread_partition(item, path)}, whose bigip.conf was not read")
-        self.report("EAS002", f"{reason}: what it does to requests on {virtual.object_path} is not evaluated{_READ_TOGETHER}",
-                    location, virtual, item)
-        return Step(ALWAYS, Action(ActionKind.CONTINUE, detail=f"unread {what}", opaque=Opaque(reason, location, item)),
-                    location, phase, f"{what} {item}")
-
-    def _unread_default_pool(self, written: str, path: str, virtual: Entry, line: int) -> Step:
-        """A default pool that may be defined in a partition whose file was not read: reported,
-        and a last step that routes where easlint cannot follow, so what reaches Exchange
-        through this virtual is "cannot verify", not "not served"."""
-        location = virtual.location(line)
-        reason = (f"pool {written} is not defined in the files read; it may be defined in partition "
-                  f"{_unread_partition(written, path)}, whose bigip.conf was not read")
-        self.report("EAS002", f"{reason}: its members and what they time are not evaluated{_READ_TOGETHER}", location, virtual,
-                    written)
-        return Step(ALWAYS, Action(ActionKind.ROUTE, detail="unread pool", opaque=Opaque(reason, location, written)),
-                    location, "default pool", f"pool {written}")
+        is_pool = what == "pool"
+        effect = "its members and what they time are" if is_pool else f"what it does to requests on {virtual.object_path} is"
+        self.report("EAS002", f"{reason}: {effect} not evaluated{_READ_TOGETHER}", location, virtual, item)
+        kind = ActionKind.ROUTE if is_pool else ActionKind.CONTINUE
+        return Step(ALWAYS, Action(kind, detail=f"unread {what}", opaque=Opaque(reason, location, item)), location, phase,
+                    f"{what} {item}")
 
     def _missing_irule(self, virtual: Entry, item: str, path: str, line: int) -> None:
         """An iRule the configuration does not define. A built-in (`/Common/_sys_...`) lives in
@@ -574,8 +564,8 @@ class VirtualBuilder:
         attached = self._attached(virtual)
         types = {profile.type for profile in attached}
         unseen = [profile for profile in attached if profile.type is None] if None in types else []
-        has_http = bool(types & _HTTP_TYPES)
-        visibility = _visibility(types, port, unseen)
+        has_http = bool(types & HTTP_TYPES)
+        visibility = visibility_of(types, port, unseen)
         l7, tls, mode = visibility.l7, visibility.tls, visibility.mode
         early, routes, policy_names = self._policy_steps(virtual)
         # An HTTP_REQUEST iRule needs an http profile: one easlint cannot see may be it.
@@ -584,7 +574,7 @@ class VirtualBuilder:
         default_pool = resolve(pool[0], virtual.path, self.config.pools) if pool else None
         if default_pool is not None and default_pool not in self.config.pools:
             if self.config.outside_files_read(pool[0], default_pool):  # type: ignore[index]
-                steps.append(self._unread_default_pool(pool[0], default_pool, virtual, pool[1]))  # type: ignore[index]
+                steps.append(self._unread_object("pool", pool[0], default_pool, virtual, pool[1], "default pool"))  # type: ignore[index]
             else:
                 self.report("EAS001", f"pool {pool[0]} does not exist", virtual.location(pool[1]), virtual, pool[0])  # type: ignore[index]
         rules_node = virtual.first("rules")
@@ -594,7 +584,7 @@ class VirtualBuilder:
         bind = Bind(address, port, tls, virtual.location(destination[1]))
         timers = self._timers(virtual, attached, unseen, port, default_pool, steps)
         if unseen:
-            untimed = frozenset(_legs_of(unseen) - _legs_of([p for p in attached if p.type in TIMED_TYPES]))
+            untimed = frozenset(legs_of(unseen) - legs_of([p for p in attached if p.type in TIMED_TYPES]))
             self._report_unseen(virtual, unseen, untimed, visibility)
         return Listener(
             virtual.path, virtual.object_path, virtual.location(), l7, mode, (bind,), tuple(steps),
@@ -613,86 +603,6 @@ class VirtualBuilder:
         self.report("EAS002", f"per-request access policy {written[0]} is not evaluated: it runs on every request to "
                     f"{virtual.object_path} and can refuse it, so what this virtual lets through is not known",
                     virtual.location(written[1]), virtual, written[0])
-
-
-# -- what a virtual sees, and which legs its profiles time -----------------------------------------
-
-_ALL_LEGS = frozenset({TimerKind.CLIENT_IDLE, TimerKind.SERVER_IDLE})
-# The context of the implicit /Common/tcp for the legs it times.
-_DEFAULT_CONTEXT = {_ALL_LEGS: "all", frozenset({TimerKind.CLIENT_IDLE}): "clientside",
-                    frozenset({TimerKind.SERVER_IDLE}): "serverside"}
-
-
-@dataclass(frozen=True, slots=True)
-class _Visibility:
-    """Whether a virtual parses HTTP and terminates TLS, in words for the listener's mode, and
-    the profile types (`http`, `client-ssl`) assumed of profiles easlint cannot see."""
-
-    l7: bool
-    tls: bool
-    mode: str
-    assumed: tuple[str, ...] = ()
-
-
-_FASTL4 = _Visibility(False, False, "fastL4 profile: layer-4 forwarding, HTTP is not parsed")
-_TCP_ONLY = _Visibility(False, False, "no http profile: TCP forwarding, HTTP is not parsed")
-_HTTPS_PARSED = _Visibility(True, True, "http and client-ssl profiles: TLS terminated, HTTP parsed")
-_HTTP_PARSED = _Visibility(True, False, "http profile on port 80: HTTP parsed")
-
-
-def _visibility(types: set[str | None], port: int | None, unseen: list[Attached]) -> _Visibility:
-    """What the virtual sees of a request, from the types of its profiles. Profiles easlint
-    cannot see (`unseen`) may be the http or client-ssl profile the virtual needs to parse
-    HTTPS: when there are enough of them to be every missing one, they are assumed to be, since
-    concluding "only TLS seen" would be a guess too, and the rules the virtual lists are then
-    judged; the EAS002 on each says so. Thousands of virtuals share a few answers: those are
-    built once."""
-    if "fastl4" in types:
-        return _FASTL4
-    has_http = bool(types & _HTTP_TYPES)
-    tls = "client-ssl" in types
-    if has_http and (tls or port == 80):
-        return _HTTPS_PARSED if tls else _HTTP_PARSED
-    missing = tuple(role for role, present in (("http", has_http), ("client-ssl", tls or port == 80)) if not present)
-    if unseen and len(unseen) >= len(missing):
-        tls = tls or "client-ssl" in missing
-        seen = "TLS terminated and HTTP parsed" if tls else "HTTP parsed"
-        mode = (f"{_profiles_phrase(unseen)}, which easlint cannot see, may be the {_roles(missing)} the virtual needs: "
-                f"judged as if {seen}")
-        return _Visibility(True, tls, mode, missing)
-    if unseen:  # one profile easlint cannot see, and neither an http nor a client-ssl profile
-        return _Visibility(False, False, f"{_TCP_ONLY.mode}; {_profiles_phrase(unseen)}, which easlint cannot see, cannot be "
-                                         "both the http and the client-ssl profile it would need")
-    if not has_http:
-        return _TCP_ONLY
-    return _Visibility(False, False, f"http profile without client-ssl on port {port if port else 'any'}: "
-                                     "clients speak HTTPS, so it only ever sees encrypted TLS")
-
-
-def _legs_of(profiles: list[Attached]) -> set[TimerKind]:
-    """The legs the profiles may time: a fastL4 profile the whole flow, others their context."""
-    legs: set[TimerKind] = set()
-    for profile in profiles:
-        legs.update(_ALL_LEGS if profile.type == "fastl4" else _LEG_KINDS.get(profile.context, _ALL_LEGS))
-    return legs
-
-
-def _leg_names(legs: frozenset[TimerKind]) -> str:
-    if len(legs) > 1:
-        return "client and server sides"
-    return "client side" if TimerKind.CLIENT_IDLE in legs else "server side"
-
-
-def _it_them(legs: frozenset[TimerKind]) -> str:
-    return "them" if len(legs) > 1 else "it"
-
-
-def _roles(roles: tuple[str, ...]) -> str:
-    return " and ".join(roles) + (" profiles" if len(roles) > 1 else " profile")
-
-
-def _profiles_phrase(profiles: list[Attached]) -> str:
-    return ("profiles " if len(profiles) > 1 else "profile ") + ", ".join(profile.path for profile in profiles)
 
 
 _READ_TOGETHER = " (check the partition's file in its configuration directory, beside config/bigip.conf, or a UCS archive)"
