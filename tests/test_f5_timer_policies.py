@@ -17,7 +17,7 @@ from linter.model import Device, Location, TimerKind
 from linter.policy import Policy
 from parsers.f5 import parse
 from parsers.f5.objects import Config, Entry, collect
-from parsers.f5.profiles import TimerRule, choose_timer_rule, read_timer_rules, timer_rule_of, timer_rule_setting
+from parsers.f5.timer_policies import TimerRule, choose_timer_rule, read_timer_rules, timer_rule_of, timer_rule_setting
 from parsers.f5.tmsh import split_stanzas
 from tests.conftest import lint_text
 

@@ -10,8 +10,8 @@ policy's rule is changed in place (`modify net timer-policy ... rules modify { r
 A rule gets only the timer (`linter.fixes.Fixer.timer`), and the model's `Timer` carries no
 vendor data beyond its texts, so the virtual's profile list and the timer policy's rule are
 read back from the timer's `source` and `setting`, where the parser writes them for this purpose
-and for the person reading the evidence; `parsers.f5.profiles` writes and reads them side by
-side (`builtin_use`, `timer_rule_of`).
+and for the person reading the evidence; `parsers.f5.profiles` and `parsers.f5.timer_policies`
+write and read them side by side (`builtin_use`, `timer_rule_of`).
 
 Blocking: an LTM policy (the BIG-IP way to refuse requests without Tcl, evaluated before any
 iRule), created as a draft, published and attached (tmsh reference `ltm policy`: "create
@@ -38,7 +38,8 @@ from linter.fixes import client_prefix, suggested_seconds
 from linter.model import FieldKind, Listener, Match, MatchOp, Step, Timer, TimerKind
 from linter.policy import AllowedClient, BlockedApp
 from linter.probes import ProbeForm
-from parsers.f5.profiles import TIMER_POLICY_SETTING, builtin_use, timer_rule_of
+from parsers.f5.profiles import builtin_use
+from parsers.f5.timer_policies import TIMER_POLICY_SETTING, timer_rule_of
 
 ACTIVESYNC_CONDITION = "http-uri path starts-with values { /Microsoft-Server-ActiveSync }"
 ACTIVESYNC_AND_EWS_CONDITION = "http-uri path starts-with values { /Microsoft-Server-ActiveSync /EWS/ }"

@@ -15,7 +15,7 @@ see of a request depends on its profiles, as on the device:
   timer is invented for a leg it may time, and a missing http or client-ssl profile it may be
   is assumed present, so the virtual's own rules are judged rather than declared blind;
 - a `service-policy` whose timer policy matches a leg's flow overrides that leg's timer
-  (`parsers.f5.profiles`, "timer policies"): the client-side flow goes to the virtual's port,
+  (`parsers.f5.timer_policies`): the client-side flow goes to the virtual's port,
   the server-side flow to a pool member's port, so members on different ports can meet
   different rules, and each timer they give is judged; what cannot be decided (a flow to any
   port) is EAS002 on the virtual, and the profile's timer stays in the model.
@@ -38,9 +38,9 @@ from linter.model import ALWAYS, Action, ActionKind, Bind, Listener, Location, M
 from parsers.f5.builtins import BUILTIN_IRULES, BUILTIN_IRULES_SOURCE, TIMED_TYPES
 from parsers.f5.objects import Config, Entry, partition_of, resolve
 from parsers.f5.policies import policy_steps
-from parsers.f5.profiles import (
-    Attached, ProfileError, TimerChoice, TimerRule, access_timer, choose_timer_rule, describe_profiles, idle_timer,
-    profile_type, read_timer_rules, timer_rule_seconds, timer_rule_setting,
+from parsers.f5.profiles import Attached, ProfileError, access_timer, describe_profiles, idle_timer, profile_type
+from parsers.f5.timer_policies import (
+    TimerChoice, TimerRule, choose_timer_rule, read_timer_rules, timer_rule_seconds, timer_rule_setting,
 )
 from parsers.f5.visibility import (
     ALL_LEGS, DEFAULT_CONTEXT, FLOW_KINDS, HTTP_TYPES, LEG_KINDS, Visibility, it_or_them, leg_names, legs_of, roles_phrase,
