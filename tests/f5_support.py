@@ -30,7 +30,7 @@ import pytest
 
 from parsers.f5 import load_config
 from parsers.f5.objects import Entry, resolve
-from parsers.f5.virtuals import VirtualBuilder
+from parsers.f5.virtuals import VirtualBuilder, build_pool
 
 REPO = Path(__file__).resolve().parent.parent
 SCRIPT = REPO / "bench" / "corkscrew_parse.js"
@@ -144,7 +144,7 @@ def easlint_objects(path: Path) -> Objects:
     read as partition p, as the device reader does), in the same terms, each virtual's pool and
     profiles as the parser resolved them."""
     config = load_config([(path.as_posix(), path.read_text(encoding="utf-8", errors="replace"), False)])
-    builder = VirtualBuilder(config)
+    builder = VirtualBuilder(config, {entry.path: build_pool(entry, config) for entry in config.pools.values()})
     virtuals = {entry.path: _resolved_references(entry, builder) for entry in config.virtuals}
     profiles = set()
     for name, entry in config.profiles.items():

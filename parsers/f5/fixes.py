@@ -38,7 +38,7 @@ from linter.fixes import client_prefix, suggested_seconds
 from linter.model import FieldKind, Listener, Match, MatchOp, Step, Timer, TimerKind
 from linter.policy import AllowedClient, BlockedApp
 from linter.probes import ProbeForm
-from parsers.f5.profiles import builtin_use
+from parsers.f5.profiles import builtin_use, profile_item
 from parsers.f5.timer_policies import TIMER_POLICY_SETTING, timer_rule_of
 
 ACTIVESYNC_CONDITION = "http-uri path starts-with values { /Microsoft-Server-ActiveSync }"
@@ -221,9 +221,9 @@ def _child_profile_fix(timer: Timer, value: int) -> Fix:
     if any(path == child for path, _ in use.profiles):  # the virtual already uses a profile of that name: name the leg too
         context = next((context for path, context in use.profiles if path == use.path), None)
         child = f"{child}-{context or 'all'}"
-    profiles = [_listed(child if path == use.path else path, context) for path, context in use.profiles]
+    profiles = [profile_item(child if path == use.path else path, context) for path, context in use.profiles]
     if all(path != use.path for path, _ in use.profiles):
-        profiles.append(_listed(child, None))
+        profiles.append(profile_item(child, None))
     commands = [
         f"create ltm profile {use.type} {child} defaults-from {use.path} {setting} {value}",
         f"modify {timer.applies_to} profiles replace-all-with {{ {' '.join(profiles)} }}",
@@ -235,10 +235,6 @@ def _child_profile_fix(timer: Timer, value: int) -> Fix:
         "\n".join(commands),
         timer.location,
     )
-
-
-def _listed(path: str, context: str | None) -> str:
-    return f"{path} {{ context {context} }}" if context else f"{path} {{ }}"
 
 
 class F5Fixer:

@@ -59,7 +59,13 @@ class Attached:
     line: int
 
     def describe(self) -> str:
-        return f"{self.path} {{ context {self.context} }}" if self.context != "all" else f"{self.path} {{ }}"
+        return profile_item(self.path, self.context)
+
+
+def profile_item(path: str, context: str | None) -> str:
+    """One entry of a virtual's profile list as tmsh writes it: `/Common/tcp { }` for context
+    `all` (or none given), `/Common/x { context clientside }` otherwise."""
+    return f"{path} {{ context {context} }}" if context not in (None, "all") else f"{path} {{ }}"
 
 
 @dataclass(frozen=True)

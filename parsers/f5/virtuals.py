@@ -196,14 +196,14 @@ def build_pool(entry: Entry, config: Config) -> Pool:
 class VirtualBuilder:
     """Builds the listeners of one device, translating each iRule once."""
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, pools: Mapping[str, Pool]) -> None:
         self.config = config
+        self.pools = pools  # the device's pools, already built, by full path
         self.known_profiles = config.profile_names()
         self._profile_types: dict[str, str | None] = {}  # by full path: thousands of virtuals share a few profiles
         self._irules: dict[str, object] = {}
         self._data_groups: Mapping[str, object] | None = None
         self._timer_rules: dict[str, tuple[TimerRule, ...]] = {}  # by timer policy: many virtuals share one
-        self._member_ports: dict[str, frozenset[int | None]] = {}  # by pool, built only for virtuals with a service policy
 
     def report(self, code: str, message: str, location: Location, virtual: Entry, text: str | None = None) -> None:
         self.config.report(code, message, location, virtual.object_path, text)
@@ -352,13 +352,11 @@ class VirtualBuilder:
         easlint cannot name."""
         ports: set[int | None] = set()
         for name in pools:
-            entry = self.config.pools.get(name) if name is not None else None
-            if entry is None:
+            pool = self.pools.get(name) if name is not None else None
+            if pool is None:
                 ports.add(None)
                 continue
-            if name not in self._member_ports:
-                self._member_ports[name] = frozenset(member.port or None for member in build_pool(entry, self.config).members)
-            ports |= self._member_ports[name]
+            ports.update(member.port or None for member in pool.members)
         return sorted(ports, key=lambda value: (value is None, value or 0))
 
     def _policy_timers(self, virtual: Entry, timer: Timer, rules: tuple[TimerRule, ...], ports: list[int | None],
@@ -632,7 +630,7 @@ def _as_written(timer: Timer) -> str:
 
 def build_device_objects(config: Config) -> tuple[list[Listener], list[Pool]]:
     pools = [build_pool(entry, config) for entry in config.pools.values()]
-    builder = VirtualBuilder(config)
+    builder = VirtualBuilder(config, {pool.name: pool for pool in pools})
     listeners = [listener for listener in map(builder.build, config.virtuals) if listener is not None]
     return listeners, pools
 
