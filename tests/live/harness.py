@@ -117,10 +117,32 @@ class Responder:
 # -- rewriting --------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+class PortReservation:
+    """Free loopback ports, all distinct, for one configuration.
+
+    Each port is held by an open socket until `release`, so the kernel cannot hand the same
+    port out twice. It would otherwise, about once in 170 configurations of twelve binds: and
+    HAProxy accepts two frontends on one port (SO_REUSEPORT) and splits connections between
+    them, so a probe lands on the wrong frontend now and then.
+    """
+
+    def __init__(self) -> None:
+        self._held: list[socket.socket] = []
+
+    def take(self) -> int:
+        holder = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            holder.bind(("127.0.0.1", 0))
+        except OSError:
+            holder.close()
+            raise
+        self._held.append(holder)
+        return holder.getsockname()[1]
+
+    def release(self) -> None:
+        for holder in self._held:
+            holder.close()
+        self._held.clear()
 
 
 def _code_words(line: str) -> list[str]:
@@ -160,6 +182,17 @@ def rewrite(text: str, responder_ports: dict[str, int], cert: Path = TEST_CERT) 
     """The loopback copy of a configuration (see the module docstring)."""
     out: list[str] = [MINIMAL_GLOBAL]
     result = Rewritten("")
+    ports = PortReservation()
+    try:
+        _rewrite_lines(text, responder_ports, cert, out, result, ports)
+    finally:
+        ports.release()
+    result.text = "\n".join(out) + "\n"
+    return result
+
+
+def _rewrite_lines(text: str, responder_ports: dict[str, int], cert: Path, out: list[str], result: Rewritten,
+                   ports: PortReservation) -> None:
     kind: str | None = None
     name: str | None = None
     for line in text.splitlines():
@@ -184,13 +217,11 @@ def rewrite(text: str, responder_ports: dict[str, int], cert: Path = TEST_CERT) 
                 key = (name, original_port, tls)
                 if original_port is None or key in result.binds:
                     continue
-                port = free_port()
+                port = ports.take()
                 result.binds[key] = port
                 out.append(f"    bind 127.0.0.1:{port}" + (f" ssl crt {cert}" if tls else ""))
             continue
         out.append(line)
-    result.text = "\n".join(out) + "\n"
-    return result
 
 
 # -- running HAProxy --------------------------------------------------------------------------
