@@ -27,6 +27,7 @@ LINES = [
     "server web1 10.0.0.21:80 check", "default-server ssl", "option httpchk GET /owa/healthcheck.htm",
     "stats uri /", "monitor-uri /microsoft-server-activesync", ".if feature(QUIC)", ".else", ".endif",
     'acl q hdr(x) -m sub "unterminated', "reqdeny ^User-Agent", "frobnicate", "{", "}", "!", "if", "",
+    "http-request if eas", "tcp-request content unless eas", "use_backend if eas", "redirect location if eas",
 ]
 
 

@@ -394,3 +394,26 @@ def test_a_unit_followed_by_more_characters_is_read_as_haproxy_2_6_reads_it() ->
     assert pool(device, "be").timers[0].seconds == 3900
     assert [(d.code, d.location.line) for d in device.diagnostics] == [("EAS002", 3), ("EAS001", 4)]
     assert "unexpected extra argument 's' after value '5'" in device.diagnostics[1].message
+
+
+@pytest.mark.parametrize(("rule", "message"), [
+    ("http-request if { src 10.0.0.1 }", "'http-request' expects an action before 'if'"),
+    ("http-request unless { src 10.0.0.1 }", "'http-request' expects an action before 'unless'"),
+    ("tcp-request content if { src 10.0.0.1 }", "'tcp-request content' expects an action before 'if'"),
+    ("use_backend if { src 10.0.0.1 }", "'use_backend' expects a backend name before 'if'"),
+    ("redirect location if { src 10.0.0.1 }", "'redirect location' expects a target before 'if'"),
+])
+def test_a_rule_with_nothing_before_its_condition_is_refused_as_haproxy_refuses_it(rule: str, message: str,
+                                                                                  tmp_path: Path) -> None:
+    from tests.haproxy_support import haproxy_check
+
+    text = (f"defaults\n    mode http\n    timeout client 65m\n    timeout server 65m\n    timeout connect 5s\n"
+            f"frontend fe\n    bind :80\n    {rule}\n    default_backend be\nbackend be\n    server s1 10.0.0.1:80\n")
+    device = parse_haproxy(text)
+    assert codes(device) == [("EAS001", 8)]
+    assert message in device.diagnostics[0].message
+    assert listener(device, "fe").steps == ()
+    config = tmp_path / "haproxy.cfg"
+    config.write_text(text, encoding="utf-8")
+    result = haproxy_check(config, tmp_path)
+    assert result.returncode != 0 and ":8]" in result.stdout, result.stdout

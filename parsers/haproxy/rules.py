@@ -102,9 +102,13 @@ class RuleContext:
         self.diagnostics.append(Diagnostic(code, level, message, location, self.owner, text))
 
 
-def _split_condition(words: list[Word]) -> tuple[list[Word], str | None, list[Word]]:
+def _split_condition(words: list[Word], expected: str, at_least: int = 1) -> tuple[list[Word], str | None, list[Word]]:
+    """The words before `if`/`unless`, the keyword, and the condition's words. Fewer than
+    `at_least` words before the keyword is a line HAProxy refuses (`http-request if ...`)."""
     for index, word in enumerate(words):
         if not word.quoted and word.text in ("if", "unless"):
+            if index < at_least:
+                raise RuleError(f"{expected} before '{word.text}'", word.column)
             return words[:index], word.text, words[index + 1 :]
     return words, None, []
 
@@ -228,7 +232,7 @@ def http_request_step(words: list[Word], context: RuleContext, location: Locatio
     """`http-request <action> [args] [if|unless <condition>]`."""
     if len(words) < 2:
         raise RuleError("'http-request' expects an action", location.column)
-    action_words, keyword, condition_words = _split_condition(words[1:])
+    action_words, keyword, condition_words = _split_condition(words[1:], "'http-request' expects an action")
     name, args = action_words[0].text, action_words[1:]
     action = _http_action(name, args, context, location)
     condition = _condition(keyword, condition_words, context, location, _text(words))
@@ -244,7 +248,7 @@ def tcp_request_step(words: list[Word], context: RuleContext, location: Location
         return None
     if ruleset not in ("connection", "session", "content") or len(words) < 3:
         raise RuleError(f"'tcp-request' expects 'connection', 'session', 'content' or 'inspect-delay', got '{ruleset}'", words[1].column)
-    action_words, keyword, condition_words = _split_condition(words[2:])
+    action_words, keyword, condition_words = _split_condition(words[2:], f"'tcp-request {ruleset}' expects an action")
     action = _tcp_action(action_words[0].text, action_words[1:], context, location)
     condition = _condition(keyword, condition_words, context, location, _text(words))
     return Step(condition, action, location, f"tcp-request {ruleset}", _text(words))
@@ -254,7 +258,7 @@ def use_backend_step(words: list[Word], context: RuleContext, location: Location
     """`use_backend <name> [if|unless <condition>]`; a `%[...]` name is computed at run time."""
     if len(words) < 2:
         raise RuleError("'use_backend' expects a backend name", location.column)
-    target_words, keyword, condition_words = _split_condition(words[1:])
+    target_words, keyword, condition_words = _split_condition(words[1:], "'use_backend' expects a backend name")
     target = target_words[0].text
     condition = _condition(keyword, condition_words, context, location, _text(words))
     if "%[" in target:
@@ -268,7 +272,7 @@ def redirect_step(words: list[Word], context: RuleContext, location: Location) -
     """`redirect location|prefix|scheme <to> [code <n>] [option...] [if|unless <condition>]`."""
     if len(words) < 3 or words[1].text not in ("location", "prefix", "scheme"):
         raise RuleError("'redirect' expects 'location', 'prefix' or 'scheme' and a target", location.column)
-    action_words, keyword, condition_words = _split_condition(words[1:])
+    action_words, keyword, condition_words = _split_condition(words[1:], f"'redirect {words[1].text}' expects a target", 2)
     condition = _condition(keyword, condition_words, context, location, _text(words))
     action = Action(ActionKind.REDIRECT, detail=f"redirected ({action_words[0].text} {action_words[1].text})")
     return Step(condition, action, location, "redirect", _text(words))
