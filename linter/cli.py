@@ -100,8 +100,10 @@ def _parser() -> argparse.ArgumentParser:
                        help=f"output format: {', '.join(FORMATS)}; FORMAT:FILE writes that one to FILE; repeatable "
                             "(default: text, or github when GITHUB_ACTIONS=true)")
     check.add_argument("--output", metavar="FILE", help="write the report (the format given without a file) to FILE")
-    check.add_argument("--select", action="append", metavar="RULE", help="only these rules (id, name or id prefix); repeatable")
-    check.add_argument("--ignore", action="append", metavar="RULE", help="skip these rules (id, name or id prefix); repeatable")
+    check.add_argument("--select", action="extend", type=_rule_selectors, metavar="RULE[,RULE...]",
+                       help="only these rules (id, name or id prefix); comma-separated or repeated")
+    check.add_argument("--ignore", action="extend", type=_rule_selectors, metavar="RULE[,RULE...]",
+                       help="skip these rules (id, name or id prefix); comma-separated or repeated")
     check.add_argument("--fail-on", choices=FAIL_ON,
                        help="exit 1 when a finding has this severity or worse (default: fail_on of the configuration, "
                             "else error)")
@@ -146,6 +148,12 @@ def _parser() -> argparse.ArgumentParser:
     explain = commands.add_parser("explain", help="print a rule's documentation")
     explain.add_argument("rule", metavar="RULE", help="rule id or name, e.g. EAS102 or timeout-below-max-heartbeat")
     return parser
+
+
+def _rule_selectors(value: str) -> list[str]:
+    """`--select EAS101,EAS102` as ruff and flake8 take it; an empty item (a trailing comma) is
+    dropped, and the pieces are checked against the rules later, with the configuration."""
+    return [item.strip() for item in value.split(",") if item.strip()]
 
 
 def _config(args: argparse.Namespace):

@@ -100,6 +100,21 @@ def test_the_command_line_wins_over_the_configuration(project: Path, capsys: pyt
     assert (code, sorted(severities(report))) == (1, ["EAS102"])
 
 
+@pytest.mark.parametrize("selection", [["--select", "EAS102,EAS202"], ["--select", "EAS102", "--select", "EAS202,"],
+                                       ["--select", "EAS102, timeout-below-max-heartbeat,EAS202"]])
+def test_select_takes_a_comma_separated_list_as_ruff_does(project: Path, capsys: pytest.CaptureFixture[str],
+                                                          selection: list[str]) -> None:
+    code, report = run_json(["haproxy.cfg", *selection], capsys)
+    assert sorted(severities(report)) == ["EAS102", "EAS202"]
+    code, report = run_json(["haproxy.cfg", "--ignore", "EAS102,EAS203"], capsys)
+    assert sorted(severities(report)) == ["EAS202"]
+
+
+def test_an_unknown_rule_in_a_select_list_is_named(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["haproxy.cfg", "--select", "EAS102,EAS999"]) == 2
+    assert "--select: unknown rule 'EAS999'" in capsys.readouterr().err
+
+
 def test_an_app_added_in_the_configuration_is_probed(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (project / "haproxy.cfg").write_text(NINE_ALLOWED)
     code, report = run_json(["haproxy.cfg"], capsys)
