@@ -55,7 +55,7 @@ def test_problems_example(policy: Policy) -> None:
     findings = lint(PROBLEMS, policy)
     assert Counter((f.rule_id, f.location.line) for f in findings) == Counter(expected_findings()[PROBLEMS])
     timer = next(f for f in findings if f.rule_id == "EAS101")
-    assert timer.fix is not None and timer.fix.snippet.startswith("create ltm profile tcp /Common/exchange-tcp defaults-from /Common/tcp idle-timeout 3900")
+    assert timer.fix is not None and timer.fix.snippet.startswith("create ltm profile tcp /Common/exchange-tcp-3900 defaults-from /Common/tcp idle-timeout 3900")
     assert "/Common/exchange_client_tcp { context clientside }" in timer.fix.snippet  # the other profiles are kept
 
 

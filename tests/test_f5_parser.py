@@ -270,12 +270,22 @@ def test_builtin_profile_fix_keeps_the_other_profiles(policy: Policy) -> None:
     finding = next(f for f in lint_f5(parse("bigip.conf", text), policy) if f.rule_id == "EAS101")
     assert finding.fix is not None
     assert finding.fix.snippet.splitlines() == [
-        # /Common/exchange-tcp is taken by the client side, so the child names its leg
-        "create ltm profile tcp /Common/exchange-tcp-serverside defaults-from /Common/tcp idle-timeout 3900",
+        "create ltm profile tcp /Common/exchange-tcp-3900 defaults-from /Common/tcp idle-timeout 3900",
         "modify ltm virtual /Common/exchange_https_vs profiles replace-all-with { /Common/exchange-tcp { context clientside } "
-        "/Common/exchange-tcp-serverside { context serverside } /Common/http { } /Common/exchange-clientssl { context clientside } "
+        "/Common/exchange-tcp-3900 { context serverside } /Common/http { } /Common/exchange-clientssl { context clientside } "
         "/Common/serverssl { context serverside } }",
     ]
+    assert "use it for the server side of /Common/exchange_https_vs" in finding.fix.description
+
+
+def test_a_child_profile_name_the_virtual_already_uses_gets_the_leg(policy: Policy) -> None:
+    text = (RULES_DIR / "EAS101" / "f5" / "builtin-tcp-serverside.conf").read_text().replace("exchange-tcp", "exchange-tcp-3900")
+    finding = next(f for f in lint_f5(parse("bigip.conf", text), policy) if f.rule_id == "EAS101")
+    assert finding.fix is not None
+    assert finding.fix.snippet.splitlines()[0] == (
+        "create ltm profile tcp /Common/exchange-tcp-3900-serverside defaults-from /Common/tcp idle-timeout 3900")
+    assert "/Common/exchange-tcp-3900 { context clientside } /Common/exchange-tcp-3900-serverside { context serverside }" in (
+        finding.fix.snippet)
 
 
 MODIFIED_TCP = "ltm profile tcp /Common/tcp {\n    idle-timeout 600\n}\n"
@@ -306,10 +316,13 @@ def test_modified_builtin_profile_keeps_its_value_but_is_fixed_by_a_child(policy
     for finding in findings:
         name = finding.object_path.split()[-1]
         assert finding.fix is not None and finding.fix.snippet.splitlines() == [
-            "create ltm profile tcp /Common/exchange-tcp defaults-from /Common/tcp idle-timeout 3900",
-            f"modify ltm virtual {name} profiles replace-all-with {{ /Common/exchange-tcp {{ }} /Common/http {{ }} "
+            "create ltm profile tcp /Common/exchange-tcp-3900 defaults-from /Common/tcp idle-timeout 3900",
+            f"modify ltm virtual {name} profiles replace-all-with {{ /Common/exchange-tcp-3900 {{ }} /Common/http {{ }} "
             "/Common/clientssl { context clientside } }",
         ]
+        # one child profile for both virtuals, listed without a context: it serves both legs
+        assert "(once: other virtuals' fixes use the same one) and use it for the both sides of" not in finding.fix.description
+        assert "(once: other virtuals' fixes use the same one) and use it for both sides of" in finding.fix.description
         assert "modify ltm profile" not in finding.fix.snippet
         assert "modified in this configuration, idle-timeout 600" in finding.evidence[0].message
 

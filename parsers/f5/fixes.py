@@ -217,9 +217,12 @@ def _child_profile_fix(timer: Timer, value: int) -> Fix:
         return Fix(f"give {timer.applies_to} a profile with {setting} {value}", f"# {timer.applies_to}: {setting} {value}",
                    timer.location)
     partition = _partition(timer.applies_to)
-    child = f"/{partition}/exchange-{use.path.rsplit('/', 1)[-1]}"
+    # Named after the built-in and the value, so every virtual's fix shares one child profile, fixes
+    # for different values never clash, and a profile of that name that already exists is most
+    # likely this fix applied before.
+    child = f"/{partition}/exchange-{use.path.rsplit('/', 1)[-1]}-{value}"
+    context = next((context for path, context in use.profiles if path == use.path), None)
     if any(path == child for path, _ in use.profiles):  # the virtual already uses a profile of that name: name the leg too
-        context = next((context for path, context in use.profiles if path == use.path), None)
         child = f"{child}-{context or 'all'}"
     profiles = [profile_item(child if path == use.path else path, context) for path, context in use.profiles]
     if all(path != use.path for path, _ in use.profiles):
@@ -228,13 +231,22 @@ def _child_profile_fix(timer: Timer, value: int) -> Fix:
         f"create ltm profile {use.type} {child} defaults-from {use.path} {setting} {value}",
         f"modify {timer.applies_to} profiles replace-all-with {{ {' '.join(profiles)} }}",
     ]
-    leg = {TimerKind.CLIENT_IDLE: "client side", TimerKind.SERVER_IDLE: "server side"}.get(timer.kind, "connection")
+    leg = _leg(timer.kind, context, use.path in (path for path, _ in use.profiles))
     return Fix(
         f"{use.path} is a built-in profile shared by every virtual that uses it: create a child profile with "
-        f"{setting} {value} and use it for the {leg} of {timer.applies_to.split()[-1]}, keeping the other profiles",
+        f"{setting} {value} (once: other virtuals' fixes use the same one) and use it for {leg} of "
+        f"{timer.applies_to.split()[-1]}, keeping the other profiles",
         "\n".join(commands),
         timer.location,
     )
+
+
+def _leg(kind: TimerKind, context: str | None, listed: bool) -> str:
+    """Which side of the virtual the child profile serves: both when the built-in is listed
+    without a context (or not listed at all, as the default tcp profile)."""
+    if context in (None, "all") or not listed:
+        return "both sides"
+    return {TimerKind.CLIENT_IDLE: "the client side", TimerKind.SERVER_IDLE: "the server side"}.get(kind, "the connection")
 
 
 class F5Fixer:
