@@ -376,6 +376,23 @@ def test_easlint_reading_limits_are_not_reported_as_refused() -> None:
     assert "easlint stops reading here: nested more than 100 levels deep" in result.diagnostics[0].message
 
 
+@pytest.mark.parametrize(("condition", "message"), [
+    ("(" * 30 + '[HTTP::header User-Agent] contains "CloudMagic"' + ")" * 30,
+     "easlint does not read this expression: parentheses nested more than 24 deep"),
+    (" or ".join(f'[HTTP::header User-Agent] contains "app{n}"' for n in range(300)),
+     "easlint does not read this expression: expression longer than 8000 characters"),
+    ('[HTTP::header User-Agent] contains', "Tcl cannot parse this expression"),
+])
+def test_an_expression_easlint_cannot_read_is_reported_and_cannot_verify(condition: str, message: str,
+                                                                          policy: Policy) -> None:
+    """An expression beyond easlint's limits, or one Tcl itself cannot parse, is EAS002 with
+    the reason, and the block it guards decides nothing definite (EAS003), never a pass."""
+    result = translate(f"when HTTP_REQUEST {{\n  if {{ {condition} }} {{ reject }}\n}}")
+    assert [(d.code, d.location.line) for d in result.diagnostics] == [("EAS002", 101)]
+    assert message in result.diagnostics[0].message
+    assert outcome(result.steps, probes(policy, "CloudMagic", ProbeForm.PLAIN)[0]).verdict is Verdict.INDETERMINATE
+
+
 def test_closing_brace_glued_to_opening_brace_is_read_and_reported(policy: Policy) -> None:
     result = translate('when HTTP_REQUEST {\n  if { [HTTP::header User-Agent] contains "CloudMagic" }{ reject }\n}')
     assert [d.location.line for d in result.diagnostics] == [101]

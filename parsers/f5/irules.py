@@ -1197,8 +1197,8 @@ class _Translator:
         try:
             tree = parse_expression(self.text[start:end])
         except TclSyntaxError as error:
-            self.report("EAS002", f"Tcl cannot parse this expression: {error}", start + error.offset,
-                        self.snippet(start, end))
+            reader = "easlint does not read" if error.limit else "Tcl cannot parse"
+            self.report("EAS002", f"{reader} this expression: {error}", start + error.offset, self.snippet(start, end))
             return Unknown(f"`{self.snippet(start, end)}` cannot be parsed as an expression ({error})")
         return self.node_value(tree, start, env, event)
 
