@@ -99,6 +99,10 @@ def test_fastl4_is_layer_4_with_one_flow_timer() -> None:
     ("        /Common/tcp { }\n        /Common/http { }\n", "/Common/203.0.113.20:443", False, False),
     ("        /Common/tcp { }\n" + HTTPS, "/Common/203.0.113.20:443", True, True),
     ("        /Common/tcp { }\n        /Common/http { }\n", "/Common/203.0.113.20:80", True, False),
+    # behind a hop that ends TLS: plain HTTP on another port is parsed (fed TLS, it would refuse everything)
+    ("        /Common/tcp { }\n        /Common/http { }\n", "/Common/10.0.20.5:8080", True, False),
+    # a virtual for any port gets ActiveSync devices' TLS on 443, which the http profile cannot read
+    ("        /Common/tcp { }\n        /Common/http { }\n", "/Common/203.0.113.20:0", False, False),
     ("        /Common/tcp { }\n", "/Common/203.0.113.20:443", False, False),
 ])
 def test_what_the_virtual_sees(profiles: str, destination: str, l7: bool, tls: bool) -> None:

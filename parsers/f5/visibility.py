@@ -1,8 +1,10 @@
 """What a virtual server sees of a request, and which legs its profiles time.
 
 A virtual parses HTTP when it has an http (or fastHTTP) profile, and sees HTTPS requests only
-when a client-ssl profile terminates TLS (on port 80 clients speak plain HTTP); a fastL4 profile
-forwards bytes. Each tcp/fastHTTP profile times the legs of its context, a fastL4 profile the
+when a client-ssl profile terminates TLS. Without one, ActiveSync clients reaching port 443 (or a
+virtual on any port) speak TLS to it, which the http profile never reads; on any other port the
+virtual is taken to get plain HTTP (port 80, or from a hop in front that ends TLS), since an http
+profile fed TLS would refuse every request anyway. A fastL4 profile forwards bytes. Each tcp/fastHTTP profile times the legs of its context, a fastL4 profile the
 one flow. Profiles easlint cannot see (a partition file read without /Common's) may be any of
 these: `visibility_of` and `legs_of` say what is then assumed, so that parsers.f5.virtuals can
 judge the rest and report the assumption.
@@ -44,6 +46,12 @@ _HTTPS_PARSED = Visibility(True, True, "http and client-ssl profiles: TLS termin
 _HTTP_PARSED = Visibility(True, False, "http profile on port 80: HTTP parsed")
 
 
+def _plain_http(port: int | None) -> bool:
+    """Whether clients (or the hop in front) speak plain HTTP to a virtual without client-ssl:
+    not on 443, where ActiveSync devices speak TLS, nor on a virtual for any port."""
+    return bool(port) and port != 443
+
+
 def visibility_of(types: set[str | None], port: int | None, unseen: list[Attached]) -> Visibility:
     """What the virtual sees of a request, from the types of its profiles. Profiles easlint
     cannot see (`unseen`) may be the http or client-ssl profile the virtual needs to parse
@@ -55,9 +63,14 @@ def visibility_of(types: set[str | None], port: int | None, unseen: list[Attache
         return _FASTL4
     has_http = bool(types & HTTP_TYPES)
     tls = "client-ssl" in types
-    if has_http and (tls or port == 80):
-        return _HTTPS_PARSED if tls else _HTTP_PARSED
-    missing = tuple(role for role, present in (("http", has_http), ("client-ssl", tls or port == 80)) if not present)
+    plain = _plain_http(port)
+    if has_http and (tls or plain):
+        if tls:
+            return _HTTPS_PARSED
+        return _HTTP_PARSED if port == 80 else Visibility(
+            True, False, f"http profile without client-ssl on port {port}: plain HTTP parsed (from clients, or from a hop "
+                         "in front that ends TLS)")
+    missing = tuple(role for role, present in (("http", has_http), ("client-ssl", tls or plain)) if not present)
     if unseen and len(unseen) >= len(missing):
         tls = tls or "client-ssl" in missing
         seen = "TLS terminated and HTTP parsed" if tls else "HTTP parsed"
