@@ -110,6 +110,19 @@ def test_what_the_virtual_sees(profiles: str, destination: str, l7: bool, tls: b
     assert (listener.l7, listener.binds[0].tls) == (l7, tls), listener.mode_source
 
 
+@pytest.mark.parametrize(("extra", "serves"), [
+    ("    vlans-enabled\n", False),  # enabled on no VLAN: listens nowhere
+    ("    vlans { }\n    vlans-enabled\n", False),
+    ("    vlans {\n        /Common/external\n    }\n    vlans-enabled\n", True),
+    ("    vlans {\n        /Common/internal\n    }\n    vlans-disabled\n", True),  # every VLAN but one
+    ("    vlans-disabled\n", True),  # the default: all VLANs
+])
+def test_a_virtual_enabled_on_no_vlan_serves_nothing(extra: str, serves: bool) -> None:
+    device = parse("bigip.conf", POOL + virtual("        /Common/tcp { }\n" + HTTPS, extra=extra))
+    assert (len(device.listeners) == 1) is serves
+    assert device.diagnostics == ()
+
+
 def test_apm_access_profile_adds_its_inactivity_timeout() -> None:
     text = POOL + "apm profile access /Common/eas_access {\n    defaults-from /Common/access\n}\n" + virtual(
         "        /Common/tcp { }\n" + HTTPS + "        /Common/eas_access { }\n")

@@ -61,8 +61,8 @@ _READ_PROPERTIES = frozenset({
 }) | _NON_SERVING
 # Properties passed over without a report. Most cannot change what a request meets or how long it
 # may idle (persistence, address translation, mirroring, statistics, metadata). Some can and are
-# not evaluated yet, a known gap: `vlans`/`vlans-enabled`/`vlans-disabled` (which networks reach
-# the virtual), `fw-enforced-policy` and `fw-rules` (AFM rules: they can drop the connection, and
+# not evaluated yet, a known gap: which VLANs `vlans` with `vlans-enabled`/`vlans-disabled` lets
+# reach the virtual (only `vlans-enabled` on no VLAN is read: the virtual serves nothing), `fw-enforced-policy` and `fw-rules` (AFM rules: they can drop the connection, and
 # a rule's own service policy takes precedence over the virtual's, tmsh reference
 # `net timer-policy`), `ip-intelligence-policy`, `dos-profiles`, `api-protection`, `auth`, the
 # connection and rate limits (they can refuse a request), `flow-eviction-policy` (it can reap
@@ -542,9 +542,18 @@ class VirtualBuilder:
 
     # -- the listener -----------------------------------------------------------------------
 
+    @staticmethod
+    def _on_no_vlan(virtual: Entry) -> bool:
+        """`vlans-enabled` with an empty VLAN list: the virtual listens on no network at all
+        (tmsh reference `ltm virtual`: vlans-enabled makes it available only on the VLANs listed)."""
+        if "vlans-enabled" not in virtual.index:
+            return False
+        vlans = virtual.first("vlans")
+        return vlans is None or not vlans.items()
+
     def build(self, virtual: Entry) -> Listener | None:
         keys = virtual.index.keys()
-        if "disabled" in keys or not _NON_SERVING.isdisjoint(keys):
+        if "disabled" in keys or not _NON_SERVING.isdisjoint(keys) or self._on_no_vlan(virtual):
             return None
         protocol = virtual.value("ip-protocol")
         if protocol and protocol[0] not in ("tcp", "6"):
