@@ -62,7 +62,8 @@ _READ_PROPERTIES = frozenset({
 # Properties passed over without a report. Most cannot change what a request meets or how long it
 # may idle (persistence, address translation, mirroring, statistics, metadata). Some can and are
 # not evaluated yet, a known gap: which VLANs `vlans` with `vlans-enabled`/`vlans-disabled` lets
-# reach the virtual (only `vlans-enabled` on no VLAN is read: the virtual serves nothing), `fw-enforced-policy` and `fw-rules` (AFM rules: they can drop the connection, and
+# reach the virtual (only `vlans-enabled` on no VLAN is read: the virtual serves nothing),
+# `fw-enforced-policy` and `fw-rules` (AFM rules: they can drop the connection, and
 # a rule's own service policy takes precedence over the virtual's, tmsh reference
 # `net timer-policy`), `ip-intelligence-policy`, `dos-profiles`, `api-protection`, `auth`, the
 # connection and rate limits (they can refuse a request), `flow-eviction-policy` (it can reap

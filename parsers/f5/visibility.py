@@ -4,10 +4,11 @@ A virtual parses HTTP when it has an http (or fastHTTP) profile, and sees HTTPS 
 when a client-ssl profile terminates TLS. Without one, ActiveSync clients reaching port 443 (or a
 virtual on any port) speak TLS to it, which the http profile never reads; on any other port the
 virtual is taken to get plain HTTP (port 80, or from a hop in front that ends TLS), since an http
-profile fed TLS would refuse every request anyway. A fastL4 profile forwards bytes. Each tcp/fastHTTP profile times the legs of its context, a fastL4 profile the
-one flow. Profiles easlint cannot see (a partition file read without /Common's) may be any of
-these: `visibility_of` and `legs_of` say what is then assumed, so that parsers.f5.virtuals can
-judge the rest and report the assumption.
+profile fed TLS would refuse every request anyway. A fastL4 profile forwards bytes. Each
+tcp/fastHTTP profile times the legs of its context, a fastL4 profile the one flow. Profiles
+easlint cannot see (a partition file read without /Common's) may be any of these:
+`visibility_of` and `legs_of` say what is then assumed, so that parsers.f5.virtuals can judge
+the rest and report the assumption.
 """
 
 from __future__ import annotations
