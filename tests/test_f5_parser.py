@@ -670,3 +670,59 @@ def test_partition_file_checked_alone_reports_unread_common_objects_as_not_evalu
     (tmp_path / "bigip.conf").write_text(common)
     together = lint_f5(parse("bigip.conf", common, tmp_path), policy)
     assert not [f for f in together if f.rule_id in ("EAS001", "EAS002", "EAS003")], together
+
+
+SNI_POLICY = """ltm pool /Common/other_pool {
+    members {
+        /Common/10.0.30.11:443 {
+            address 10.0.30.11
+        }
+    }
+}
+ltm policy /Common/sni_routing {
+    controls { forwarding }
+    requires { client-ssl }
+    rules {
+        exchange {
+            actions {
+                0 {
+                    forward
+                    ssl-client-hello
+                    select
+                    pool /Common/exchange_pool
+                }
+            }
+            conditions {
+                0 {
+                    ssl-extension
+                    ssl-client-hello
+                    server-name
+                    ends-with
+                    values { mail.example.com }
+                }
+            }
+            ordinal 1
+        }
+    }
+    strategy /Common/first-match
+}
+"""
+
+
+def test_an_ltm_policy_routing_by_sni_is_evaluated(policy: Policy) -> None:
+    """`ssl-extension ssl-client-hello server-name` reads the SNI of the ClientHello: the
+    Exchange name goes to the Exchange pool, any other to the virtual's default pool, and
+    nothing is left to "cannot verify"."""
+    from linter.simulate import Verdict
+
+    text = POOL + SNI_POLICY + virtual(HTTPS, extra="    policies {\n        /Common/sni_routing { }\n    }\n").replace(
+        "pool /Common/exchange_pool\n    profiles", "pool /Common/other_pool\n    profiles")
+    device = parse("bigip.conf", text)
+    assert device.diagnostics == ()
+    analysis = analyze(device, policy)
+    outcomes = [outcome for outcome in analysis.outcomes if outcome.probe.client == "iOS Mail"]
+    assert outcomes and all(outcome.verdict is Verdict.ALLOWED for outcome in outcomes)
+    by_name = {outcome.probe.request.sni: outcome.pools for outcome in outcomes}
+    assert by_name["mail.example.com"] == ("/Common/exchange_pool",)
+    assert all(pools == ("/Common/other_pool",) for name, pools in by_name.items() if name != "mail.example.com")
+    assert not [f for f in lint_f5(device, policy) if f.rule_id == "EAS003"]

@@ -123,6 +123,12 @@ def _field(tokens: list[str], operand: str, text: str, location: Location) -> Fi
     elif operand == "http-user-agent":
         if selector in (None, "all"):
             return Field(FieldKind.HEADER, "User-Agent")
+    elif operand == "ssl-extension":
+        # `ssl-extension ssl-client-hello server-name ends-with values { ... }`: the SNI of the
+        # client's TLS ClientHello (AS3's sslExtension condition writes this form), read whether
+        # a client-ssl profile ends TLS or the ClientHello passes through (ssl-persistence).
+        if selector == "server-name":
+            return Field(FieldKind.SNI)
     elif operand == "tcp":
         if selector == "address" and "local" not in tokens:
             return Field(FieldKind.SRC)
