@@ -324,7 +324,18 @@ def test_class_match_uses_the_data_group_keys(policy: Policy) -> None:
     assert outcome(result.steps, probes(policy, "iOS Mail")[0]).verdict is Verdict.ALLOWED
     missing = translate(body)
     condition = missing.steps[0].condition
-    assert isinstance(condition, Opaque) and "blocked_agents is not defined" in condition.reason
+    assert isinstance(condition, Opaque) and "data group blocked_agents does not exist" in condition.reason
+    # BIG-IP refuses to load it ("Unable to find value_list (blocked_agents) referenced at line ...")
+    assert [(d.code, d.level.value, d.location.line) for d in missing.diagnostics] == [("EAS001", "error", 101)]
+    assert "Unable to find value_list (blocked_agents)" in missing.diagnostics[0].message
+
+
+def test_a_data_group_in_a_partition_not_read_is_not_evaluated_but_not_missing(policy: Policy) -> None:
+    body = "when HTTP_REQUEST {\n  if { [class match [HTTP::header User-Agent] contains blocked_agents] } { drop }\n}"
+    result = translate(body, partition="Exchange", unread=lambda written, path: not written.startswith("/"))
+    assert [(d.code, d.level.value) for d in result.diagnostics] == [("EAS002", "warning")]
+    assert "it may be defined in partition /Common, whose bigip.conf was not read" in result.diagnostics[0].message
+    assert outcome(result.steps, probes(policy, "CloudMagic", ProbeForm.PLAIN)[0]).verdict is Verdict.INDETERMINATE
 
 
 def test_data_group_resolves_in_partition_then_common() -> None:

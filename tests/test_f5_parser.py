@@ -726,3 +726,17 @@ def test_an_ltm_policy_routing_by_sni_is_evaluated(policy: Policy) -> None:
     assert by_name["mail.example.com"] == ("/Common/exchange_pool",)
     assert all(pools == ("/Common/other_pool",) for name, pools in by_name.items() if name != "mail.example.com")
     assert not [f for f in lint_f5(device, policy) if f.rule_id == "EAS003"]
+
+
+def test_a_partition_irule_naming_a_common_data_group_is_not_evaluated_when_common_was_not_read(policy: Policy) -> None:
+    """A bare data group name falls back to /Common: checked without /Common's file, the group
+    is not proven missing (EAS002, not the EAS001 BIG-IP's validator would give a real miss)."""
+    rule = ("ltm rule /Exchange/block_apps {\nwhen HTTP_REQUEST {\n    if { [class match [string tolower "
+            "[HTTP::header User-Agent]] contains blocked_agents] } {\n        reject\n    }\n}\n}\n")
+    text = (Path(__file__).parent / "data" / "f5" / "partition-alone.conf").read_text().replace(
+        "/Common/exchange_block_apps", "/Exchange/block_apps") + rule
+    alone = parse("partitions/Exchange/bigip.conf", text)
+    about_group = [(d.code, d.location.line) for d in alone.diagnostics if "blocked_agents" in d.message]
+    assert about_group == [("EAS002", 31)]
+    whole = parse("bigip.conf", text.replace("/Exchange/", "/Common/"))
+    assert [(d.code, d.location.line) for d in whole.diagnostics if "blocked_agents" in d.message] == [("EAS001", 31)]

@@ -28,7 +28,7 @@ from __future__ import annotations
 import base64
 import re
 from bisect import bisect_left
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -310,8 +310,9 @@ class _HandlerState:
 
 class _Translator:
     def __init__(self, name: str, text: str, body_line: int, file: str, data_groups: Mapping[str, DataGroup],
-                 partition: str, known_pools: Collection[str]) -> None:
+                 partition: str, known_pools: Collection[str], unread: Callable[[str, str], bool] | None) -> None:
         self.name = name
+        self.unread = unread
         self.text = text
         self.body_line = body_line
         self.file = file
@@ -1141,7 +1142,7 @@ class _Translator:
             return Unknown(f"{text} is not evaluated")
         group = self.data_group(group_name.text)
         if group is None:
-            return Unknown(f"{text}: data group {group_name.text} is not defined (BIG-IP fails this command at run time)")
+            return self.missing_data_group(group_name.text, command, text)
         if group.type == "external":  # `ltm data-group external`: records in a `sys file data-group`
             return Unknown(f"{text}: the records of data group {group.name} live in an external file easlint does not read")
         item = self.word_value(item_word, env, event)
@@ -1153,6 +1154,22 @@ class _Translator:
         if group.type != "string":
             return Unknown(f"{text} compares with an {group.type} data group; not evaluated")
         return Flag(self.test_value(item, [(operator, key) for key in keys], True, "pcre", command.start, command.end))
+
+    def missing_data_group(self, name: str, command: Command, text: str) -> Unknown:
+        """A data group named by a literal that is not defined. BIG-IP's validator refuses to
+        save or load such an iRule ("01070151:3: Rule [...] error: Unable to find value_list
+        (<name>) referenced at line <n>"), unless the group may be in a partition whose file
+        was not read: then nothing is proven about it."""
+        snippet = self.snippet(command.start, command.end)
+        path = name if name.startswith("/") else f"/{self.partition}/{name}"
+        if self.unread is not None and self.unread(name, path):
+            where = f"/{path.split('/')[1]}" if name.startswith("/") else "/Common"
+            self.report("EAS002", f"data group {name} is not defined in the files read; it may be defined in partition "
+                        f"{where}, whose bigip.conf was not read: `{snippet}` is not evaluated", command.start, snippet)
+            return Unknown(f"{text}: data group {name} is not defined in the files read")
+        self.report("EAS001", f"data group {name} does not exist: BIG-IP refuses to load an iRule whose `class` command names "
+                    f"a missing data group (\"Unable to find value_list ({name})\")", command.start, snippet, Level.ERROR)
+        return Unknown(f"{text}: data group {name} does not exist")
 
     def data_group(self, name: str) -> DataGroup | None:
         if name.startswith("/"):
@@ -1535,12 +1552,15 @@ def _extent(node: Expression, base: int) -> tuple[int, int]:
 
 
 def translate_irule(name: str, body: str, body_line: int, file: str, data_groups: Mapping[str, DataGroup],
-                    partition: str = "Common", known_pools: Collection[str] = ()) -> IRuleResult:
+                    partition: str = "Common", known_pools: Collection[str] = (),
+                    unread: Callable[[str, str], bool] | None = None) -> IRuleResult:
     """Translate one iRule. `body` is the text between the rule's outer braces and starts on
     `body_line` of `file`. `known_pools` (full paths), when given, lets a relative pool name
-    fall back to /Common as BIG-IP does. Never raises on any input."""
+    fall back to /Common as BIG-IP does. `unread(written, path)` says whether an object not
+    found may live in a partition whose file was not read (`Config.outside_files_read`).
+    Never raises on any input."""
     try:
-        return _Translator(name, body, body_line, file, data_groups, partition, known_pools).translate()
+        return _Translator(name, body, body_line, file, data_groups, partition, known_pools, unread).translate()
     except RecursionError:
         location = Location(file, body_line)
         message = f"iRule {name} is nested too deeply to translate; its effect is unknown"

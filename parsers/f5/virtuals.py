@@ -427,7 +427,8 @@ class VirtualBuilder:
 
             stanza = self.config.rules[path]
             body, body_line = stanza.body_text()
-            result = translate_irule(path, body, body_line, stanza.file, self._data_group_table(), partition_of(path))
+            result = translate_irule(path, body, body_line, stanza.file, self._data_group_table(), partition_of(path),
+                                     unread=self.config.outside_files_read)
             self.config.diagnostics.extend(result.diagnostics)
             self._irules[path] = result
         return self._irules[path]
