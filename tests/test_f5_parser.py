@@ -740,3 +740,42 @@ def test_a_partition_irule_naming_a_common_data_group_is_not_evaluated_when_comm
     assert about_group == [("EAS002", 31)]
     whole = parse("bigip.conf", text.replace("/Exchange/", "/Common/"))
     assert [(d.code, d.location.line) for d in whole.diagnostics if "blocked_agents" in d.message] == [("EAS001", 31)]
+
+
+IRULE_POOLS = """ltm rule /Common/route_eas {
+when HTTP_REQUEST {
+    if { [string tolower [HTTP::path]] starts_with "/microsoft-server-activesync" } {
+        pool /Common/exchange_eas_pool
+    }
+    set target web_pool
+    if { [string tolower [HTTP::path]] starts_with "/web" } {
+        pool $target
+    }
+}
+}
+"""
+
+
+def test_an_irule_naming_a_missing_pool_is_refused_once_at_its_line() -> None:
+    """BIG-IP's validator refuses an iRule whose `pool` command names a pool that does not
+    exist ("Unable to find pool"): EAS001 at that line, once however many virtuals use it. A
+    pool named through a variable is not checked when the iRule is saved, so it is not reported."""
+    rules = "    rules {\n        /Common/route_eas\n    }\n"
+    text = (POOL + IRULE_POOLS + virtual(HTTPS, extra=rules)
+            + virtual(HTTPS, extra=rules, name="/Common/exchange_vs2", destination="/Common/203.0.113.21:443"))
+    device = parse("bigip.conf", text)
+    assert [(d.code, d.location.line, d.object_path) for d in device.diagnostics] == [
+        ("EAS001", 11, "ltm rule /Common/route_eas")]
+    assert "pool /Common/exchange_eas_pool does not exist" in device.diagnostics[0].message
+
+
+def test_an_irule_pool_in_a_partition_not_read_makes_its_route_unknown(policy: Policy) -> None:
+    text = (POOL.replace("/Common/", "/Exchange/") + IRULE_POOLS.replace("/Common/exchange_eas_pool", "exchange_eas_pool")
+            .replace("/Common/route_eas", "/Exchange/route_eas")
+            + virtual(HTTPS, extra="    rules {\n        /Exchange/route_eas\n    }\n", name="/Exchange/exchange_vs",
+                      destination="/Exchange/203.0.113.20:443").replace("pool /Common/", "pool /Exchange/"))
+    device = parse("partitions/Exchange/bigip.conf", text)
+    about_pool = [(d.code, d.location.line) for d in device.diagnostics if "exchange_eas_pool" in d.message]
+    assert about_pool == [("EAS002", 11)]
+    findings = lint_f5(device, policy)
+    assert any(f.rule_id == "EAS003" and "exchange_eas_pool" in f.message for f in findings)

@@ -159,6 +159,9 @@ class IRuleResult:
     events: tuple[str, ...]  # events the rule handles (HTTP_REQUEST, CLIENT_ACCEPTED, ...)
     pools: tuple[str, ...]  # pool names the rule may select
     handlers: tuple[Handler, ...] = ()  # per-handler steps, for `combine_irules` across the rules of a virtual
+    # Pools named literally by a `pool` command (as written, where): BIG-IP's validator checks that
+    # each exists, so the caller, which knows the device's pools, can report one that does not.
+    pool_references: tuple[tuple[str, Location], ...] = ()
 
 
 # -- values --------------------------------------------------------------------------------------
@@ -310,7 +313,7 @@ class _HandlerState:
 
 class _Translator:
     def __init__(self, name: str, text: str, body_line: int, file: str, data_groups: Mapping[str, DataGroup],
-                 partition: str, known_pools: Collection[str], unread: Callable[[str, str], bool] | None) -> None:
+                 partition: str, known_pools: Collection[str] | None, unread: Callable[[str, str], bool] | None) -> None:
         self.name = name
         self.unread = unread
         self.text = text
@@ -322,6 +325,7 @@ class _Translator:
         self.newlines = [found.start() for found in re.finditer("\n", text)]
         self.diagnostics: dict[tuple[str, int, str], Diagnostic] = {}
         self.pools: dict[str, None] = {}
+        self.pool_references: dict[str, Location] = {}  # first place each pool is named literally
         self.statics: dict[str, Value] = {}
         self.connection_env: dict[str, Value] = {}
         self.procs: set[str] = set()
@@ -412,7 +416,8 @@ class _Translator:
             handlers.append(self._handler(event, prio, phase, body))
         diagnostics = tuple(sorted(self.diagnostics.values(), key=lambda item: item.location.line))
         result = IRuleResult((), diagnostics, events, tuple(self.pools), tuple(handlers))
-        return IRuleResult(combine_irules([result]), diagnostics, events, tuple(self.pools), tuple(handlers))
+        return IRuleResult(combine_irules([result]), diagnostics, events, tuple(self.pools), tuple(handlers),
+                           tuple(self.pool_references.items()))
 
     def _when(self, command: Command, priority: int) -> tuple[str, int] | None:
         words = command.words
@@ -806,6 +811,9 @@ class _Translator:
         start, end = command.start, command.end
         if len(command.words) < 2:
             return False  # `pool` alone is a query of the current pool
+        written = command.words[1].literal
+        if written:
+            self.pool_references.setdefault(written, self.location(start))
         if state.event not in _POOL_EVENTS:
             self.filter(state, guard, ActionKind.CONTINUE, start, end,
                         opaque=self.opaque(f"selects a pool in {state.event}, after load balancing; not evaluated", start, end))
@@ -825,8 +833,9 @@ class _Translator:
                        opaque=self.opaque(f"selects a pool computed at run time ({reason})", command.start, command.end))
 
     def resolve_pool(self, name: str) -> str:
-        """BIG-IP looks a relative name up in the rule's partition, then in /Common."""
-        if name.startswith("/"):
+        """BIG-IP looks a relative name up in the rule's partition, then in /Common. Without
+        `known_pools` the name stays as written, for the caller to resolve."""
+        if name.startswith("/") or self.known_pools is None:
             return name
         for candidate in (f"/{self.partition}/{name}", f"/Common/{name}"):
             if candidate in self.known_pools:
@@ -1552,11 +1561,12 @@ def _extent(node: Expression, base: int) -> tuple[int, int]:
 
 
 def translate_irule(name: str, body: str, body_line: int, file: str, data_groups: Mapping[str, DataGroup],
-                    partition: str = "Common", known_pools: Collection[str] = (),
+                    partition: str = "Common", known_pools: Collection[str] | None = (),
                     unread: Callable[[str, str], bool] | None = None) -> IRuleResult:
     """Translate one iRule. `body` is the text between the rule's outer braces and starts on
     `body_line` of `file`. `known_pools` (full paths), when given, lets a relative pool name
-    fall back to /Common as BIG-IP does. `unread(written, path)` says whether an object not
+    fall back to /Common as BIG-IP does; None leaves relative names as written, for a caller
+    that resolves them itself. `unread(written, path)` says whether an object not
     found may live in a partition whose file was not read (`Config.outside_files_read`).
     Never raises on any input."""
     try:

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from linter.model import ALWAYS, Action, ActionKind, Bind, Listener, Location, Member, Opaque, Pool, Step, Timer, TimerKind
 from parsers.f5.builtins import BUILTIN_IRULES, BUILTIN_IRULES_SOURCE, TIMED_TYPES
@@ -428,10 +428,44 @@ class VirtualBuilder:
             stanza = self.config.rules[path]
             body, body_line = stanza.body_text()
             result = translate_irule(path, body, body_line, stanza.file, self._data_group_table(), partition_of(path),
-                                     unread=self.config.outside_files_read)
+                                     known_pools=None, unread=self.config.outside_files_read)
             self.config.diagnostics.extend(result.diagnostics)
+            self._check_pool_references(path, result.pool_references)
             self._irules[path] = result
         return self._irules[path]
+
+    def _check_pool_references(self, rule: str, references: Sequence[tuple[str, Location]]) -> None:
+        """BIG-IP's validator refuses to save or load an iRule whose `pool` command names a pool
+        that does not exist ("01070151:3: Rule [...] error: Unable to find pool (<name>)
+        referenced at line <n>"): EAS001 at that line, once per iRule. A pool that may be in a
+        partition whose file was not read proves nothing: EAS002, and `_rule_pool` makes its
+        route opaque."""
+        for written, location in references:
+            path = resolve(written, rule, self.config.pools)
+            if path in self.config.pools:
+                continue
+            if self.config.outside_files_read(written, path):
+                self.config.report("EAS002", f"pool {written} named by iRule {rule} is not defined in the files read; it may be "
+                                   f"defined in partition {_unread_partition(written, path)}, whose bigip.conf was not read: "
+                                   f"its members and what they time are not evaluated{_READ_TOGETHER}", location,
+                                   f"ltm rule {rule}", f"pool {written}")
+            else:
+                self.config.report("EAS001", f"pool {written} does not exist: BIG-IP refuses to load iRule {rule}, which names "
+                                   f"it (\"Unable to find pool ({written})\")", location, f"ltm rule {rule}", f"pool {written}")
+
+    def _rule_pool(self, step: Step, rule: str) -> Step:
+        """An iRule's pool selection with the pool's full path, resolved from the rule. A pool
+        that may be defined in a partition whose file was not read is a route easlint cannot
+        follow, so every verdict it could change is "cannot verify"."""
+        written = step.action.pool
+        assert written is not None
+        path = resolve(written, rule, self.config.pools)
+        if path in self.config.pools or not self.config.outside_files_read(written, path):
+            return dataclasses.replace(step, action=dataclasses.replace(step.action, pool=path))
+        reason = (f"pool {written} selected by iRule {rule} is not defined in the files read; it may be defined in "
+                  f"partition {_unread_partition(written, path)}, whose bigip.conf was not read")
+        return dataclasses.replace(step, action=dataclasses.replace(step.action, pool=None,
+                                                                    opaque=Opaque(reason, step.location, written)))
 
     def _rule_steps(self, virtual: Entry, has_http: bool) -> list[Step]:
         node = virtual.first("rules")
@@ -464,8 +498,7 @@ class VirtualBuilder:
         # still refuses a request an earlier one sent to a pool (parsers.f5.irules.combine_irules).
         for step in combine_irules(results):
             if step.action.kind is ActionKind.ROUTE and step.action.pool and step.action.opaque is None:
-                pool = resolve(step.action.pool, owners.get(id(step), virtual.path), self.config.pools)
-                step = dataclasses.replace(step, action=dataclasses.replace(step.action, pool=pool))
+                step = self._rule_pool(step, owners.get(id(step), virtual.path))
             steps.append(step)
         return steps
 
