@@ -53,6 +53,7 @@ from linter.model import (
     TimerKind,
 )
 from linter.regexes import Untranslatable, compile_vendor_regex
+from parsers.f5.objects import not_read
 from parsers.f5.tcl import (
     Binary,
     Command,
@@ -1172,9 +1173,7 @@ class _Translator:
         snippet = self.snippet(command.start, command.end)
         path = name if name.startswith("/") else f"/{self.partition}/{name}"
         if self.unread is not None and self.unread(name, path):
-            where = f"/{path.split('/')[1]}" if name.startswith("/") else "/Common"
-            self.report("EAS002", f"data group {name} is not defined in the files read; it may be defined in partition "
-                        f"{where}, whose bigip.conf was not read: `{snippet}` is not evaluated", command.start, snippet)
+            self.report("EAS002", f"{not_read('data group', name, path)}: `{snippet}` is not evaluated", command.start, snippet)
             return Unknown(f"{text}: data group {name} is not defined in the files read")
         self.report("EAS001", f"data group {name} does not exist: BIG-IP refuses to load an iRule whose `class` command names "
                     f"a missing data group (\"Unable to find value_list ({name})\")", command.start, snippet, Level.ERROR)

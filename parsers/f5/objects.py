@@ -51,6 +51,18 @@ def partition_of(path: str) -> str:
     return parts[1] if len(parts) > 2 else "Common"
 
 
+READ_TOGETHER = " (check the partition's file in its configuration directory, beside config/bigip.conf, or a UCS archive)"
+
+
+def not_read(what: str, written: str, path: str) -> str:
+    """Why an object a reference names (`written`, resolved to `path`) proves nothing by its
+    absence: the partition it may be in, the one its full name says, else /Common (a bare name
+    that is not in the referrer's own partition falls back to /Common), was not read."""
+    partition = f"/{partition_of(path)}" if written.startswith("/") else "/Common"
+    return (f"{what} {written} is not defined in the files read; it may be defined in partition {partition}, "
+            "whose bigip.conf was not read")
+
+
 def resolve(name: str, referrer: str, known: Container[str]) -> str:
     """The full path a reference means, seen from the object `referrer` (a full path)."""
     if name.startswith("/"):

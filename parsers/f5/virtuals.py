@@ -36,7 +36,7 @@ from collections.abc import Mapping, Sequence
 
 from linter.model import ALWAYS, Action, ActionKind, Bind, Listener, Location, Member, Opaque, Pool, Step, Timer, TimerKind
 from parsers.f5.builtins import BUILTIN_IRULES, BUILTIN_IRULES_SOURCE, TIMED_TYPES
-from parsers.f5.objects import Config, Entry, partition_of, resolve
+from parsers.f5.objects import READ_TOGETHER, Config, Entry, not_read, partition_of, resolve
 from parsers.f5.policies import policy_steps
 from parsers.f5.profiles import Attached, ProfileError, access_timer, describe_profiles, idle_timer, profile_type
 from parsers.f5.timer_policies import (
@@ -445,10 +445,9 @@ class VirtualBuilder:
             if path in self.config.pools:
                 continue
             if self.config.outside_files_read(written, path):
-                self.config.report("EAS002", f"pool {written} named by iRule {rule} is not defined in the files read; it may be "
-                                   f"defined in partition {_unread_partition(written, path)}, whose bigip.conf was not read: "
-                                   f"its members and what they time are not evaluated{_READ_TOGETHER}", location,
-                                   f"ltm rule {rule}", f"pool {written}")
+                self.config.report("EAS002", f"{not_read('pool', written, path)}: iRule {rule} names it, and its members and "
+                                   f"what they time are not evaluated{READ_TOGETHER}", location, f"ltm rule {rule}",
+                                   f"pool {written}")
             else:
                 self.config.report("EAS001", f"pool {written} does not exist: BIG-IP refuses to load iRule {rule}, which names "
                                    f"it (\"Unable to find pool ({written})\")", location, f"ltm rule {rule}", f"pool {written}")
@@ -462,8 +461,7 @@ class VirtualBuilder:
         path = resolve(written, rule, self.config.pools)
         if path in self.config.pools or not self.config.outside_files_read(written, path):
             return dataclasses.replace(step, action=dataclasses.replace(step.action, pool=path))
-        reason = (f"pool {written} selected by iRule {rule} is not defined in the files read; it may be defined in "
-                  f"partition {_unread_partition(written, path)}, whose bigip.conf was not read")
+        reason = f"{not_read('pool', written, path)} (selected by iRule {rule})"
         return dataclasses.replace(step, action=dataclasses.replace(step.action, pool=None,
                                                                     opaque=Opaque(reason, step.location, written)))
 
@@ -509,11 +507,10 @@ class VirtualBuilder:
         pass. A pool becomes a last route easlint cannot follow (not "not served"), the others
         logic that may refuse."""
         location = virtual.location(line)
-        reason = (f"{what} {item} is not defined in the files read; it may be defined in partition "
-                  f"{_unread_partition(item, path)}, whose bigip.conf was not read")
+        reason = not_read(what, item, path)
         is_pool = what == "pool"
         effect = "its members and what they time are" if is_pool else f"what it does to requests on {virtual.object_path} is"
-        self.report("EAS002", f"{reason}: {effect} not evaluated{_READ_TOGETHER}", location, virtual, item)
+        self.report("EAS002", f"{reason}: {effect} not evaluated{READ_TOGETHER}", location, virtual, item)
         kind = ActionKind.ROUTE if is_pool else ActionKind.CONTINUE
         return Step(ALWAYS, Action(kind, detail=f"unread {what}", opaque=Opaque(reason, location, item)), location, phase,
                     f"{what} {item}")
@@ -645,15 +642,6 @@ class VirtualBuilder:
         self.report("EAS002", f"per-request access policy {written[0]} is not evaluated: it runs on every request to "
                     f"{virtual.object_path} and can refuse it, so what this virtual lets through is not known",
                     virtual.location(written[1]), virtual, written[0])
-
-
-_READ_TOGETHER = " (check the partition's file in its configuration directory, beside config/bigip.conf, or a UCS archive)"
-
-
-def _unread_partition(written: str, path: str) -> str:
-    """The partition an unread object may be in: the one its full name says, else /Common (a
-    bare name that is not in the referrer's own partition falls back to /Common)."""
-    return f"/{partition_of(path)}" if written.startswith("/") else "/Common"
 
 
 def _routed_pools(default_pool: str | None, steps: list[Step]) -> list[str | None]:
