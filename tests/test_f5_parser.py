@@ -779,3 +779,34 @@ def test_an_irule_pool_in_a_partition_not_read_makes_its_route_unknown(policy: P
     assert about_pool == [("EAS002", 11)]
     findings = lint_f5(device, policy)
     assert any(f.rule_id == "EAS003" and "exchange_eas_pool" in f.message for f in findings)
+
+
+def _forwarding_policy(partition: str, pool: str, path: str = "/ews/") -> str:
+    """A first-match policy forwarding requests whose path starts with `path` to `pool`."""
+    return (f"ltm policy /{partition}/route_by_path {{\n    controls {{ forwarding }}\n    requires {{ http }}\n    rules {{\n"
+            "        ews {\n            actions {\n                0 {\n                    forward\n                    select\n"
+            f"                    pool {pool}\n                }}\n            }}\n            conditions {{\n                0 {{\n"
+            f"                    http-uri\n                    path\n                    starts-with\n                    values {{ {path} }}\n"
+            "                }\n            }\n            ordinal 1\n        }\n    }\n    strategy /Common/first-match\n}\n")
+
+
+def test_an_ltm_policy_forwarding_to_a_missing_pool_is_refused_once() -> None:
+    policies = "    policies {\n        /Common/route_by_path { }\n    }\n"
+    text = (POOL + _forwarding_policy("Common", "/Common/exchange_ews_pool") + virtual(HTTPS, extra=policies)
+            + virtual(HTTPS, extra=policies, name="/Common/exchange_vs2", destination="/Common/203.0.113.21:443"))
+    device = parse("bigip.conf", text)
+    assert [(d.code, d.location.line, d.object_path) for d in device.diagnostics] == [
+        ("EAS001", 15, "ltm policy /Common/route_by_path")]
+    assert "pool /Common/exchange_ews_pool does not exist" in device.diagnostics[0].message
+
+
+def test_an_ltm_policy_pool_in_a_partition_not_read_makes_its_route_unknown(policy: Policy) -> None:
+    policies = "    policies {\n        /Exchange/route_by_path { }\n    }\n"
+    text = (POOL.replace("/Common/", "/Exchange/") + _forwarding_policy("Exchange", "exchange_eas_pool", "/Microsoft-Server-ActiveSync")
+            + virtual(HTTPS, extra=policies, name="/Exchange/exchange_vs", destination="/Exchange/203.0.113.20:443")
+            .replace("pool /Common/", "pool /Exchange/"))
+    device = parse("partitions/Exchange/bigip.conf", text)
+    assert [(d.code, d.location.line) for d in device.diagnostics] == [("EAS002", 15)]
+    assert "it may be defined in partition /Common, whose bigip.conf was not read" in device.diagnostics[0].message
+    findings = lint_f5(device, policy)
+    assert any(f.rule_id == "EAS003" and "exchange_eas_pool" in f.message for f in findings)

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from linter.model import (
     Action, ActionKind, All, Any, Condition, Field, FieldKind, Location, Match, MatchOp, Not, Opaque, Step,
 )
-from parsers.f5.objects import Config, Entry, resolve
+from parsers.f5.objects import READ_TOGETHER, Config, Entry, not_read, resolve
 from parsers.f5.tmsh import Node
 
 _OPERATORS = {
@@ -184,8 +184,7 @@ def parse_action(nodes: list[Node], config: Config, referrer: str, location: Loc
         if "reset" in rest:
             return Action(ActionKind.DENY, detail="forward reset (the connection is reset)"), on_request
         if "pool" in rest and rest.index("pool") + 1 < len(rest):
-            name = resolve(rest[rest.index("pool") + 1], referrer, config.pools)
-            return Action(ActionKind.ROUTE, pool=name, detail=f"forward select pool {name}"), on_request
+            return _forward_to_pool(rest[rest.index("pool") + 1], config, referrer, location), on_request
         reason = f"'{text}' forwards to a target easlint does not follow"
         return Action(ActionKind.ROUTE, detail=text, opaque=Opaque(reason, location, text)), on_request
     if operand in ("drop", "shutdown"):
@@ -202,6 +201,23 @@ def parse_action(nodes: list[Node], config: Config, referrer: str, location: Loc
         return Action(ActionKind.CONTINUE, detail=text, opaque=Opaque(reason, location, text)), on_request
     reason = f"LTM policy action '{text}' is not evaluated by easlint (it may refuse the request)"
     return Action(ActionKind.CONTINUE, detail=text, opaque=Opaque(reason, location, text)), on_request
+
+
+def _forward_to_pool(written: str, config: Config, referrer: str, location: Location) -> Action:
+    """`forward select pool <name>`. BIG-IP keeps a policy's references whole (a pool a policy
+    action uses cannot be deleted), so one that does not exist is refused (EAS001); one that
+    may be in a partition whose file was not read proves nothing and is a route easlint
+    cannot follow (EAS002)."""
+    name = resolve(written, referrer, config.pools)
+    if name not in config.pools:
+        if config.outside_files_read(written, name):
+            reason = not_read("pool", written, name)
+            config.report("EAS002", f"{reason}: where LTM policy {referrer} forwards requests is not evaluated{READ_TOGETHER}",
+                          location, f"ltm policy {referrer}", written)
+            return Action(ActionKind.ROUTE, detail=f"forward select pool {written}", opaque=Opaque(reason, location, written))
+        config.report("EAS001", f"pool {written} does not exist: LTM policy {referrer} forwards requests to it", location,
+                      f"ltm policy {referrer}", written)
+    return Action(ActionKind.ROUTE, pool=name, detail=f"forward select pool {name}")
 
 
 def _rewritten(operand: str, words: list[str]) -> Field:

@@ -37,7 +37,7 @@ from collections.abc import Mapping, Sequence
 from linter.model import ALWAYS, Action, ActionKind, Bind, Listener, Location, Member, Opaque, Pool, Step, Timer, TimerKind
 from parsers.f5.builtins import BUILTIN_IRULES, BUILTIN_IRULES_SOURCE, TIMED_TYPES
 from parsers.f5.objects import READ_TOGETHER, Config, Entry, not_read, partition_of, resolve
-from parsers.f5.policies import policy_steps
+from parsers.f5.policies import PolicySteps, policy_steps
 from parsers.f5.profiles import Attached, ProfileError, access_timer, describe_profiles, idle_timer, profile_type
 from parsers.f5.timer_policies import (
     TimerChoice, TimerRule, choose_timer_rule, read_timer_rules, timer_rule_seconds, timer_rule_setting,
@@ -203,6 +203,7 @@ class VirtualBuilder:
         self.known_profiles = config.profile_names()
         self._profile_types: dict[str, str | None] = {}  # by full path: thousands of virtuals share a few profiles
         self._irules: dict[str, object] = {}
+        self._policies: dict[str, PolicySteps] = {}
         self._data_groups: Mapping[str, object] | None = None
         self._timer_rules: dict[str, tuple[TimerRule, ...]] = {}  # by timer policy: many virtuals share one
 
@@ -549,7 +550,9 @@ class VirtualBuilder:
                 self.report("EAS001", f"LTM policy {item} does not exist", virtual.location(node.line), virtual, item)
                 continue
             names.append(path)
-            steps = policy_steps(entry, self.config)
+            if path not in self._policies:  # many virtuals share a policy: its rules are read, and reported, once
+                self._policies[path] = policy_steps(entry, self.config)
+            steps = self._policies[path]
             early += steps.early
             routes += steps.routes
         return early, routes, names
