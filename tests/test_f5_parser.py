@@ -756,57 +756,52 @@ when HTTP_REQUEST {
 """
 
 
-def test_an_irule_naming_a_missing_pool_is_refused_once_at_its_line() -> None:
-    """BIG-IP's validator refuses an iRule whose `pool` command names a pool that does not
-    exist ("Unable to find pool"): EAS001 at that line, once however many virtuals use it. A
-    pool named through a variable is not checked when the iRule is saved, so it is not reported."""
-    rules = "    rules {\n        /Common/route_eas\n    }\n"
-    text = (POOL + IRULE_POOLS + virtual(HTTPS, extra=rules)
-            + virtual(HTTPS, extra=rules, name="/Common/exchange_vs2", destination="/Common/203.0.113.21:443"))
-    device = parse("bigip.conf", text)
-    assert [(d.code, d.location.line, d.object_path) for d in device.diagnostics] == [
-        ("EAS001", 11, "ltm rule /Common/route_eas")]
-    assert "pool /Common/exchange_eas_pool does not exist" in device.diagnostics[0].message
-
-
-def test_an_irule_pool_in_a_partition_not_read_makes_its_route_unknown(policy: Policy) -> None:
-    text = (POOL.replace("/Common/", "/Exchange/") + IRULE_POOLS.replace("/Common/exchange_eas_pool", "exchange_eas_pool")
-            .replace("/Common/route_eas", "/Exchange/route_eas")
-            + virtual(HTTPS, extra="    rules {\n        /Exchange/route_eas\n    }\n", name="/Exchange/exchange_vs",
-                      destination="/Exchange/203.0.113.20:443").replace("pool /Common/", "pool /Exchange/"))
-    device = parse("partitions/Exchange/bigip.conf", text)
-    about_pool = [(d.code, d.location.line) for d in device.diagnostics if "exchange_eas_pool" in d.message]
-    assert about_pool == [("EAS002", 11)]
-    findings = lint_f5(device, policy)
-    assert any(f.rule_id == "EAS003" and "exchange_eas_pool" in f.message for f in findings)
-
-
-def _forwarding_policy(partition: str, pool: str, path: str = "/ews/") -> str:
+def _forwarding_policy(partition: str, pool: str, path: str) -> str:
     """A first-match policy forwarding requests whose path starts with `path` to `pool`."""
     return (f"ltm policy /{partition}/route_by_path {{\n    controls {{ forwarding }}\n    requires {{ http }}\n    rules {{\n"
-            "        ews {\n            actions {\n                0 {\n                    forward\n                    select\n"
+            "        activesync {\n            actions {\n                0 {\n                    forward\n                    select\n"
             f"                    pool {pool}\n                }}\n            }}\n            conditions {{\n                0 {{\n"
             f"                    http-uri\n                    path\n                    starts-with\n                    values {{ {path} }}\n"
             "                }\n            }\n            ordinal 1\n        }\n    }\n    strategy /Common/first-match\n}\n")
 
 
-def test_an_ltm_policy_forwarding_to_a_missing_pool_is_refused_once() -> None:
-    policies = "    policies {\n        /Common/route_by_path { }\n    }\n"
-    text = (POOL + _forwarding_policy("Common", "/Common/exchange_ews_pool") + virtual(HTTPS, extra=policies)
-            + virtual(HTTPS, extra=policies, name="/Common/exchange_vs2", destination="/Common/203.0.113.21:443"))
+# How each kind of referrer names a pool: the objects it needs, the block that attaches it to a
+# virtual (for partition P), the line of its `pool`, and the object the finding belongs to.
+POOL_REFERRERS = {
+    "iRule": (lambda partition, pool: IRULE_POOLS.replace("/Common/exchange_eas_pool", pool)
+              .replace("/Common/route_eas", f"/{partition}/route_eas"),
+              lambda partition: f"    rules {{\n        /{partition}/route_eas\n    }}\n", 11, "ltm rule /{}/route_eas"),
+    "LTM policy": (lambda partition, pool: _forwarding_policy(partition, pool, "/Microsoft-Server-ActiveSync"),
+                   lambda partition: f"    policies {{\n        /{partition}/route_by_path {{ }}\n    }}\n", 15,
+                   "ltm policy /{}/route_by_path"),
+}
+
+
+@pytest.mark.parametrize("referrer", POOL_REFERRERS)
+def test_a_missing_pool_an_irule_or_policy_names_is_refused_once_at_its_line(referrer: str) -> None:
+    """BIG-IP refuses an iRule whose `pool` command names a pool that does not exist ("Unable
+    to find pool"), and an LTM policy that forwards to one: EAS001 at that line, once however
+    many virtuals use it. An iRule's pool named through a variable is not checked when the
+    iRule is saved, so it is not reported."""
+    objects, attach, line, owner = POOL_REFERRERS[referrer]
+    text = (POOL + objects("Common", "/Common/exchange_eas_pool") + virtual(HTTPS, extra=attach("Common"))
+            + virtual(HTTPS, extra=attach("Common"), name="/Common/exchange_vs2", destination="/Common/203.0.113.21:443"))
     device = parse("bigip.conf", text)
-    assert [(d.code, d.location.line, d.object_path) for d in device.diagnostics] == [
-        ("EAS001", 15, "ltm policy /Common/route_by_path")]
-    assert "pool /Common/exchange_ews_pool does not exist" in device.diagnostics[0].message
+    assert [(d.code, d.location.line, d.object_path) for d in device.diagnostics] == [("EAS001", line, owner.format("Common"))]
+    assert "pool /Common/exchange_eas_pool does not exist" in device.diagnostics[0].message
 
 
-def test_an_ltm_policy_pool_in_a_partition_not_read_makes_its_route_unknown(policy: Policy) -> None:
-    policies = "    policies {\n        /Exchange/route_by_path { }\n    }\n"
-    text = (POOL.replace("/Common/", "/Exchange/") + _forwarding_policy("Exchange", "exchange_eas_pool", "/Microsoft-Server-ActiveSync")
-            + virtual(HTTPS, extra=policies, name="/Exchange/exchange_vs", destination="/Exchange/203.0.113.20:443")
+@pytest.mark.parametrize("referrer", POOL_REFERRERS)
+def test_a_pool_an_irule_or_policy_names_in_a_partition_not_read_makes_its_route_unknown(referrer: str,
+                                                                                         policy: Policy) -> None:
+    """A bare pool name falls back to /Common: checked without /Common's file, the pool is not
+    proven missing (EAS002), and where ActiveSync requests go is "cannot verify" (EAS003)."""
+    objects, attach, line, _ = POOL_REFERRERS[referrer]
+    text = (POOL.replace("/Common/", "/Exchange/") + objects("Exchange", "exchange_eas_pool")
+            + virtual(HTTPS, extra=attach("Exchange"), name="/Exchange/exchange_vs", destination="/Exchange/203.0.113.20:443")
             .replace("pool /Common/", "pool /Exchange/"))
     device = parse("partitions/Exchange/bigip.conf", text)
-    assert [(d.code, d.location.line) for d in device.diagnostics] == [("EAS002", 15)]
+    assert [(d.code, d.location.line) for d in device.diagnostics] == [("EAS002", line)]
     assert "it may be defined in partition /Common, whose bigip.conf was not read" in device.diagnostics[0].message
     findings = lint_f5(device, policy)
     assert any(f.rule_id == "EAS003" and "exchange_eas_pool" in f.message for f in findings)
