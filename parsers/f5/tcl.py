@@ -144,6 +144,7 @@ class _Parser:
     def script(self, index: int, depth: int, in_brackets: bool) -> tuple[list[Command], int]:
         """Commands from `index` to the end (or to the `]` closing a substitution)."""
         text, limit = self.text, self.limit
+        opened_at = index - 1  # the `[` of a substitution: where a missing `]` is reported, as for a brace or quote
         commands: list[Command] = []
         while True:
             while index < limit:
@@ -156,7 +157,7 @@ class _Parser:
                     break
             if index >= limit:
                 if in_brackets:
-                    raise TclSyntaxError("missing close-bracket", index)
+                    raise TclSyntaxError("missing close-bracket", opened_at)
                 return commands, index
             if in_brackets and text[index] == "]":
                 return commands, index + 1
