@@ -805,3 +805,22 @@ def test_a_pool_an_irule_or_policy_names_in_a_partition_not_read_makes_its_route
     assert "it may be defined in partition /Common, whose bigip.conf was not read" in device.diagnostics[0].message
     findings = lint_f5(device, policy)
     assert any(f.rule_id == "EAS003" and "exchange_eas_pool" in f.message for f in findings)
+
+
+def test_an_irule_no_virtual_uses_is_still_checked_for_what_bigip_refuses() -> None:
+    """BIG-IP validates every iRule when the configuration loads, attached or not: a Tcl syntax
+    error or a missing data group in an unused iRule fails the whole load (EAS001), while what
+    easlint merely cannot evaluate in it is not reported, since it reaches no request."""
+    unused = ("ltm rule /Common/unused_broken {\nwhen HTTP_REQUEST {\n    set path [string tolower [HTTP::path]\n"
+              "    if { $path starts_with \"/owa\" } {\n        HTTP::redirect \"https://[HTTP::host]/owa/\"\n    }\n}\n}\n"
+              "ltm rule /Common/unused_lookup {\nwhen HTTP_REQUEST {\n    if { [class match [IP::client_addr] equals "
+              "trusted_networks] } {\n        ASM::disable\n    }\n}\n}\n"
+              "ltm rule /Common/unused_opaque {\nwhen HTTP_REQUEST {\n    ASM::disable\n    pool [LB::server pool]\n}\n}\n")
+    text = POOL + virtual(HTTPS) + unused
+    lines = text.splitlines()
+    device = parse("bigip.conf", text)
+    assert [(d.code, lines[d.location.line - 1].strip()) for d in device.diagnostics] == [
+        ("EAS001", "set path [string tolower [HTTP::path]"),
+        ("EAS001", "if { [class match [IP::client_addr] equals trusted_networks] } {")]
+    assert "Tcl cannot parse it (missing close-bracket)" in device.diagnostics[0].message
+    assert "data group trusted_networks does not exist" in device.diagnostics[1].message

@@ -435,6 +435,22 @@ class VirtualBuilder:
             self._irules[path] = result
         return self._irules[path]
 
+    def validate_unattached_irules(self) -> None:
+        """BIG-IP's validator checks every iRule when the configuration is saved or loaded,
+        attached or not: one it refuses fails the whole load. An iRule no virtual uses is
+        translated for that check alone, and only what BIG-IP would refuse (EAS001) is kept,
+        since nothing it does reaches a request."""
+        from parsers.f5.irules import translate_irule
+
+        for path, stanza in self.config.rules.items():
+            if path in self._irules:
+                continue
+            body, body_line = stanza.body_text()
+            result = translate_irule(path, body, body_line, stanza.file, self._data_group_table(), partition_of(path),
+                                     known_pools=None, unread=self.config.outside_files_read)
+            self.config.diagnostics.extend(d for d in result.diagnostics if d.code == "EAS001")
+            self._check_pool_references(path, result.pool_references)
+
     def _check_pool_references(self, rule: str, references: Sequence[tuple[str, Location]]) -> None:
         """BIG-IP's validator refuses to save or load an iRule whose `pool` command names a pool
         that does not exist ("01070151:3: Rule [...] error: Unable to find pool (<name>)
@@ -667,5 +683,6 @@ def build_device_objects(config: Config) -> tuple[list[Listener], list[Pool]]:
     pools = [build_pool(entry, config) for entry in config.pools.values()]
     builder = VirtualBuilder(config, {pool.name: pool for pool in pools})
     listeners = [listener for listener in map(builder.build, config.virtuals) if listener is not None]
+    builder.validate_unattached_irules()
     return listeners, pools
 
