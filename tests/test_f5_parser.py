@@ -824,3 +824,14 @@ def test_an_irule_no_virtual_uses_is_still_checked_for_what_bigip_refuses() -> N
         ("EAS001", "if { [class match [IP::client_addr] equals trusted_networks] } {")]
     assert "Tcl cannot parse it (missing close-bracket)" in device.diagnostics[0].message
     assert "data group trusted_networks does not exist" in device.diagnostics[1].message
+
+
+def test_an_unused_irule_in_a_partition_file_checked_alone_reports_nothing_it_may_find_in_common() -> None:
+    """Names that may resolve in /Common, which was not read, prove nothing; and an iRule no
+    virtual uses reaches no request, so nothing is left to report about it."""
+    unused = ("ltm rule /Exchange/unused_route {\nwhen HTTP_REQUEST {\n    if { [class match [IP::client_addr] equals "
+              "trusted_networks] } {\n        pool exchange_eas_pool\n    }\n}\n}\n")
+    text = (POOL.replace("/Common/", "/Exchange/") + virtual(HTTPS, name="/Exchange/exchange_vs",
+                                                              destination="/Exchange/203.0.113.20:443")
+            .replace("pool /Common/", "pool /Exchange/") + unused)
+    assert parse("partitions/Exchange/bigip.conf", text).diagnostics == ()

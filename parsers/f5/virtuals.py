@@ -449,22 +449,23 @@ class VirtualBuilder:
             result = translate_irule(path, body, body_line, stanza.file, self._data_group_table(), partition_of(path),
                                      known_pools=None, unread=self.config.outside_files_read)
             self.config.diagnostics.extend(d for d in result.diagnostics if d.code == "EAS001")
-            self._check_pool_references(path, result.pool_references)
+            self._check_pool_references(path, result.pool_references, attached=False)
 
-    def _check_pool_references(self, rule: str, references: Sequence[tuple[str, Location]]) -> None:
+    def _check_pool_references(self, rule: str, references: Sequence[tuple[str, Location]], attached: bool = True) -> None:
         """BIG-IP's validator refuses to save or load an iRule whose `pool` command names a pool
         that does not exist ("01070151:3: Rule [...] error: Unable to find pool (<name>)
         referenced at line <n>"): EAS001 at that line, once per iRule. A pool that may be in a
-        partition whose file was not read proves nothing: EAS002, and `_rule_pool` makes its
-        route opaque."""
+        partition whose file was not read proves nothing: EAS002 when a virtual uses the rule,
+        and `_rule_pool` makes its route opaque."""
         for written, location in references:
             path = resolve(written, rule, self.config.pools)
             if path in self.config.pools:
                 continue
             if self.config.outside_files_read(written, path):
-                self.config.report("EAS002", f"{not_read('pool', written, path)}: iRule {rule} names it, and its members and "
-                                   f"what they time are not evaluated{READ_TOGETHER}", location, f"ltm rule {rule}",
-                                   f"pool {written}")
+                if attached:
+                    self.config.report("EAS002", f"{not_read('pool', written, path)}: iRule {rule} names it, and its members "
+                                       f"and what they time are not evaluated{READ_TOGETHER}", location, f"ltm rule {rule}",
+                                       f"pool {written}")
             else:
                 self.config.report("EAS001", f"pool {written} does not exist: BIG-IP refuses to load iRule {rule}, which names "
                                    f"it (\"Unable to find pool ({written})\")", location, f"ltm rule {rule}", f"pool {written}")
