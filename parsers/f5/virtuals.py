@@ -440,11 +440,12 @@ class VirtualBuilder:
         attached or not: one it refuses fails the whole load. An iRule no virtual uses is
         translated for that check alone, and only what BIG-IP would refuse (EAS001) is kept,
         since nothing it does reaches a request."""
+        unattached = [(path, stanza) for path, stanza in self.config.rules.items() if path not in self._irules]
+        if not unattached:
+            return  # the translator (and pyparsing under it) is imported only for a device with iRules to check
         from parsers.f5.irules import translate_irule
 
-        for path, stanza in self.config.rules.items():
-            if path in self._irules:
-                continue
+        for path, stanza in unattached:
             body, body_line = stanza.body_text()
             result = translate_irule(path, body, body_line, stanza.file, self._data_group_table(), partition_of(path),
                                      known_pools=None, unread=self.config.outside_files_read)
