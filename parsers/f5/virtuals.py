@@ -424,31 +424,31 @@ class VirtualBuilder:
 
     def _irule(self, path: str):  # -> IRuleResult
         if path not in self._irules:
-            from parsers.f5.irules import translate_irule
-
-            stanza = self.config.rules[path]
-            body, body_line = stanza.body_text()
-            result = translate_irule(path, body, body_line, stanza.file, self._data_group_table(), partition_of(path),
-                                     known_pools=None, unread=self.config.outside_files_read)
+            result = self._translate(path)
             self.config.diagnostics.extend(result.diagnostics)
             self._check_pool_references(path, result.pool_references)
             self._irules[path] = result
         return self._irules[path]
+
+    def _translate(self, path: str):  # -> IRuleResult
+        """The iRule's translation. The translator (and pyparsing under it) is imported only for
+        a device that has an iRule: most files of a large device have none."""
+        from parsers.f5.irules import translate_irule
+
+        stanza = self.config.rules[path]
+        body, body_line = stanza.body_text()
+        return translate_irule(path, body, body_line, stanza.file, self._data_group_table(), partition_of(path),
+                               known_pools=None, unread=self.config.outside_files_read)
 
     def validate_unattached_irules(self) -> None:
         """BIG-IP's validator checks every iRule when the configuration is saved or loaded,
         attached or not: one it refuses fails the whole load. An iRule no virtual uses is
         translated for that check alone, and only what BIG-IP would refuse (EAS001) is kept,
         since nothing it does reaches a request."""
-        unattached = [(path, stanza) for path, stanza in self.config.rules.items() if path not in self._irules]
-        if not unattached:
-            return  # the translator (and pyparsing under it) is imported only for a device with iRules to check
-        from parsers.f5.irules import translate_irule
-
-        for path, stanza in unattached:
-            body, body_line = stanza.body_text()
-            result = translate_irule(path, body, body_line, stanza.file, self._data_group_table(), partition_of(path),
-                                     known_pools=None, unread=self.config.outside_files_read)
+        for path in self.config.rules:
+            if path in self._irules:
+                continue
+            result = self._translate(path)
             self.config.diagnostics.extend(d for d in result.diagnostics if d.code == "EAS001")
             self._check_pool_references(path, result.pool_references, attached=False)
 
